@@ -125,3 +125,30 @@ def environment_report() -> dict[str, object]:
         except md.PackageNotFoundError:
             report[dist.replace("-", "_")] = None
     return report
+
+
+def start(seed: int = 42) -> str:
+    """Start a notebook: seed every generator, start the backend, and describe the setup.
+
+    Starting the backend here (one tiny op) makes its start-up log lines appear in this cell
+    rather than in the first cell that computes something.
+
+    Args:
+        seed: int. Passed to `keras.utils.set_random_seed` (Python, NumPy and backend RNGs).
+
+    Returns:
+        str. One line: versions, backend, device and mode.
+    """
+    import keras
+
+    import lmkeras
+
+    keras.utils.set_random_seed(seed)
+    keras.ops.convert_to_numpy(keras.ops.ones((1,)) + 1)
+    gpus = gpu_names()
+    device = f"{len(gpus)} GPU(s)" if gpus else "CPU"
+    mode = "quick" if is_quick() else "full"
+    return (
+        f"lmkeras {lmkeras.__version__} · keras {keras.__version__} · "
+        f"{keras.backend.backend()} backend · {device} · {mode} mode · seed {seed}"
+    )

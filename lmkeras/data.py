@@ -154,8 +154,7 @@ def load_shakespeare() -> str:
     """Load tiny Shakespeare as one string (1,115,394 characters, 65 distinct).
 
     Example:
-    >>> text = load_shakespeare()  # doctest: +SKIP
-    >>> text[:14]  # doctest: +SKIP
+    >>> load_shakespeare()[:14]
     'First Citizen:'
     """
     return corpus_path(SHAKESPEARE).read_text(encoding="utf-8")

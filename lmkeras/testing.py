@@ -11,6 +11,7 @@ Modelled on KerasHub's `TestCase.run_layer_test`.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import os
 import tempfile
@@ -132,12 +133,12 @@ def check_layer(
 
     Example:
     >>> out = check_layer(keras.layers.Identity, {}, np.ones((2, 3), "float32"))
-    >>> out.shape
+    >>> tuple(out.shape)
     (2, 3)
     """
     layer = layer_cls(**init_kwargs)
     config = check_config_has_init_args(layer, init_kwargs)
-    rebuilt = layer_cls.from_config(config)
+    rebuilt = layer_cls.from_config(copy.deepcopy(config))
     assert rebuilt.get_config() == config, "from_config(get_config()) gives a different config"
     round_trip = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
     assert type(round_trip) is layer_cls and round_trip.get_config() == config, (
@@ -180,7 +181,8 @@ def check_model(
     """
     expected = model(input_data, training=False)
     config = model.get_config()
-    rebuilt = model.__class__.from_config(config)
+    # from_config may consume its argument (Functional does), so hand it a copy.
+    rebuilt = model.__class__.from_config(copy.deepcopy(config))
     assert rebuilt.get_config() == config, "from_config(get_config()) gives a different config"
     _save_load_and_fit(model, input_data, expected, target, loss, run_fit, atol)
     return expected

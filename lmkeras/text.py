@@ -23,7 +23,9 @@ _PUNCTUATION = regex.compile(r'([.,!?¿¡;:"()\[\]«»…—])')
 _SPACES = regex.compile(r"\s+")
 
 
-def clean_text(text: str, lower: bool = True, form: str = "NFKC") -> str:
+def clean_text(
+    text: str, lower: bool = True, form: str = "NFKC", punctuation: str = "separate"
+) -> str:
     """Normalise Unicode, optionally lower-case, and put spaces around punctuation.
 
     Args:
@@ -39,15 +41,22 @@ def clean_text(text: str, lower: bool = True, form: str = "NFKC") -> str:
     Example:
     >>> clean_text("¿Dónde  está el BAÑO?")
     '¿ dónde está el baño ?'
+    >>> clean_text("¿Dónde  está el BAÑO?", punctuation="strip")
+    'dónde está el baño'
     """
     if not isinstance(text, str):
         raise TypeError(f"`text` must be a str; received {type(text).__name__}.")
     if form not in ("NFC", "NFKC", "NFD", "NFKD"):
         raise ValueError(f"`form` must be one of NFC, NFKC, NFD, NFKD; received {form!r}.")
+    if punctuation not in ("separate", "strip", "keep"):
+        raise ValueError(
+            f"`punctuation` must be 'separate', 'strip' or 'keep'; received {punctuation!r}."
+        )
     text = unicodedata.normalize(form, text)
     if lower:
         text = text.lower()
-    text = _PUNCTUATION.sub(r" \1 ", text)
+    if punctuation != "keep":
+        text = _PUNCTUATION.sub(r" \1 " if punctuation == "separate" else " ", text)
     return _SPACES.sub(" ", text).strip()
 
 
