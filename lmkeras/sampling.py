@@ -1,0 +1,467 @@
+"""Decoding strategies for any language model that gives next-token logits.
+
+Every strategy here drives a *step function* and knows nothing else about the model:
+
+    step_fn(new_ids, state) -> (logits, state)
+
+- `new_ids`: int32 `(batch, n)`, the tokens not yet fed to the model: the whole prompt on the
+  first call (with `state=None`), then one token, `(batch, 1)`.
+- `logits`: `(batch, vocab)`, the scores of the next token.
+- `state`: any nest of tensors whose every leaf has the batch on axis 0 (RNN states, a KV
+  cache, or simply the ids so far for a model without a cache). Beam search reorders it with
+  `keras.ops.take(leaf, beam_indices, axis=0)`.
+
+`prefix_step_fn(model)` turns any model mapping ids `(batch, length)` to logits
+`(batch, length, vocab)` into such a step function by re-running the whole prefix; models with a
+cache (`lmkeras.models.rnn.rnn_step_fn`, the GPT's KV cache) provide a faster one.
+
+Samplers turn logits into ids: `GreedySampler`, `TemperatureSampler`, `TopKSampler`,
+`TopPSampler`. `generate` runs any of them with an optional no-repeat n-gram constraint and an
+end token; `beam_search` keeps the `num_beams` most probable continuations. Everything is written
+with `keras.ops` / `keras.random`, so it runs on TensorFlow, JAX and PyTorch, and a `seed` makes
+stochastic sampling reproducible.
+
+Reference: Holtzman et al., "The Curious Case of Neural Text Degeneration" (2020), for top-p.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+StepFn = Callable[[Any, Any], tuple[Any, Any]]
+
+
+# ----------------------------------------------------------------------------- validation
+def _check_int(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"`{name}` must be an int ≥ {minimum}; received {name}={value!r}.")
+    if value < minimum:
+        raise ValueError(f"`{name}` must be an int ≥ {minimum}; received {name}={value!r}.")
+    return int(value)
+
+
+def _check_float(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"`{name}` must be a number; received {name}={value!r}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"`{name}` must be finite; received {name}={value!r}.")
+    return value
+
+
+def _check_temperature(temperature: object) -> float:
+    value = _check_float("temperature", temperature)
+    if value <= 0:
+        raise ValueError(
+            f"`temperature` must be > 0 (use GreedySampler for temperature → 0); received "
+            f"temperature={temperature!r}."
+        )
+    return value
+
+
+def _check_prompt(prompt_ids: Any) -> Any:
+    if isinstance(prompt_ids, (list, tuple)):
+        prompt_ids = np.asarray(prompt_ids)
+    shape = tuple(ops.shape(prompt_ids))
+    if len(shape) != 2 or shape[1] is None or shape[1] < 1:
+        raise ValueError(
+            "`prompt_ids` must be int ids of shape (batch, prompt_len) with prompt_len ≥ 1; "
+            f"received shape {shape}."
+        )
+    dtype = keras.backend.standardize_dtype(prompt_ids.dtype)
+    if "int" not in dtype:
+        raise TypeError(f"`prompt_ids` must hold integer ids; received dtype {dtype}.")
+    return ops.cast(prompt_ids, "int32")
+
+
+def _scaled(logits: Any, temperature: float) -> Any:
+    """float32 logits shifted so the row maximum is 0, then divided by the temperature.
+
+    The shift changes no probability but keeps `logits / temperature` finite for tiny
+    temperatures and huge logits (one-hot × 1e9 in the tests).
+    """
+    logits = ops.cast(logits, "float32")
+    return (logits - ops.max(logits, axis=-1, keepdims=True)) / temperature
+
+
+# ----------------------------------------------------------------------------- samplers
+class GreedySampler:
+    """Pick the most probable token: `argmax(logits)`. Deterministic; `seed` is ignored.
+
+    Example:
+    >>> np.asarray(GreedySampler()(np.array([[0.1, 2.0, 0.3]]))).tolist()
+    [1]
+    """
+
+    def __call__(self, logits: Any, seed: Any = None) -> Any:
+        return ops.cast(ops.argmax(ops.cast(logits, "float32"), axis=-1), "int32")
+
+    def __repr__(self) -> str:
+        return "GreedySampler()"
+
+
+class TemperatureSampler:
+    """Sample from `softmax(logits / temperature)`.
+
+    Args:
+        temperature: float > 0. Below 1 sharpens the distribution (→ greedy as it goes to 0),
+            above 1 flattens it.
+
+    Call arguments:
+        logits: `(batch, vocab)`.
+        seed: int, `keras.random.SeedGenerator` or None (the global Keras seed).
+
+    Returns:
+        int32 ids `(batch,)`.
+    """
+
+    def __init__(self, temperature: float):
+        self.temperature = _check_temperature(temperature)
+
+    def __call__(self, logits: Any, seed: Any = None) -> Any:
+        scaled = _scaled(logits, self.temperature)
+        return ops.cast(keras.random.categorical(scaled, 1, seed=seed)[:, 0], "int32")
+
+    def __repr__(self) -> str:
+        return f"TemperatureSampler(temperature={self.temperature})"
+
+
+class TopKSampler:
+    """Sample among the `k` most probable tokens only, from `softmax(top-k logits / temperature)`.
+
+    Args:
+        k: int, 1 ≤ k ≤ vocab (checked against the logits at call time). `k=1` is greedy.
+        temperature: float > 0. Defaults to `1.0`.
+
+    Returns:
+        int32 ids `(batch,)`, each one of the row's `k` largest logits.
+    """
+
+    def __init__(self, k: int, temperature: float = 1.0):
+        self.k = _check_int("k", k, 1)
+        self.temperature = _check_temperature(temperature)
+
+    def __call__(self, logits: Any, seed: Any = None) -> Any:
+        vocab = ops.shape(logits)[-1]
+        if self.k > vocab:
+            raise ValueError(f"`k` must be ≤ the vocabulary size {vocab}; received k={self.k}.")
+        values, indices = ops.top_k(_scaled(logits, self.temperature), self.k)  # (B, k)
+        choice = keras.random.categorical(values, 1, seed=seed)  # (B, 1) index into top k
+        return ops.cast(ops.take_along_axis(indices, choice, axis=-1)[:, 0], "int32")
+
+    def __repr__(self) -> str:
+        return f"TopKSampler(k={self.k}, temperature={self.temperature})"
+
+
+class TopPSampler:
+    """Nucleus sampling: sample within the smallest set of most probable tokens whose mass ≥ p.
+
+    Tokens are sorted by probability (after the temperature); a token is kept when the mass of
+    the tokens before it is still below `p`, so the most probable token is always kept.
+
+    Args:
+        p: float, 0 < p ≤ 1. `p=1` keeps every token (plain temperature sampling).
+        temperature: float > 0. Defaults to `1.0`.
+
+    Returns:
+        int32 ids `(batch,)`.
+    """
+
+    def __init__(self, p: float, temperature: float = 1.0):
+        value = _check_float("p", p)
+        if not 0.0 < value <= 1.0:
+            raise ValueError(f"`p` must be in (0, 1]; received p={p!r}.")
+        self.p = value
+        self.temperature = _check_temperature(temperature)
+
+    def __call__(self, logits: Any, seed: Any = None) -> Any:
+        vocab = ops.shape(logits)[-1]
+        values, indices = ops.top_k(_scaled(logits, self.temperature), vocab)  # sorted, (B, V)
+        probs = ops.softmax(values, axis=-1)
+        mass_before = ops.cumsum(probs, axis=-1) - probs
+        keep = mass_before < self.p
+        masked = ops.where(keep, values, ops.full_like(values, -np.inf))
+        choice = keras.random.categorical(masked, 1, seed=seed)  # (B, 1) index into sorted
+        return ops.cast(ops.take_along_axis(indices, choice, axis=-1)[:, 0], "int32")
+
+    def __repr__(self) -> str:
+        return f"TopPSampler(p={self.p}, temperature={self.temperature})"
+
+
+# ----------------------------------------------------------------------------- constraints
+def banned_ngram_mask(ids: Any, vocab_size: int, ngram_size: int) -> Any:
+    """Tokens that would repeat an n-gram already in `ids` if appended next.
+
+    Args:
+        ids: int `(batch, length)`, the sequences so far.
+        vocab_size: int.
+        ngram_size: int ≥ 1. `n`: with `n = 1` every token already present is banned.
+
+    Returns:
+        bool `(batch, vocab_size)`, True where the token is banned.
+
+    Example:
+    >>> mask = banned_ngram_mask(np.array([[1, 2, 1]]), 4, 2)  # "1 2" seen, last token 1
+    >>> np.asarray(mask).astype(int).tolist()
+    [[0, 0, 1, 0]]
+    """
+    n = _check_int("ngram_size", ngram_size, 1)
+    ids = ops.cast(ids, "int32")
+    length = ops.shape(ids)[1]
+    batch = ops.shape(ids)[0]
+    windows = length - n + 1  # complete n-grams already present
+    if windows < 1:
+        return ops.zeros((batch, vocab_size), dtype="bool")
+    followers = ids[:, n - 1 :]  # (B, W): last token of each n-gram
+    match = ops.ones((batch, windows), dtype="bool")
+    for offset in range(n - 1):
+        # n-gram start j matches when ids[j + offset] == the offset-th token of the current
+        # (n - 1)-token suffix.
+        suffix_token = ids[:, length - (n - 1) + offset][:, None]  # (B, 1)
+        match = ops.logical_and(match, ids[:, offset : offset + windows] == suffix_token)
+    hits = ops.one_hot(followers, vocab_size) * ops.cast(match, "float32")[:, :, None]  # (B,W,V)
+    return ops.max(hits, axis=1) > 0
+
+
+def _ban(logits: Any, ids: Any, ngram_size: int) -> Any:
+    logits = ops.cast(logits, "float32")
+    if ngram_size == 0:
+        return logits
+    banned = banned_ngram_mask(ids, ops.shape(logits)[-1], ngram_size)
+    if bool(ops.convert_to_numpy(ops.any(ops.all(banned, axis=-1)))):
+        raise ValueError(
+            f"no_repeat_ngram_size={ngram_size} bans every token of the vocabulary for some "
+            "sequence: it has used up all its n-grams. Use a larger no_repeat_ngram_size or "
+            "fewer max_new_tokens."
+        )
+    return ops.where(banned, ops.full_like(logits, -np.inf), logits)
+
+
+def _seed_generator(seed: Any) -> Any:
+    if seed is None or isinstance(seed, keras.random.SeedGenerator):
+        return seed
+    return keras.random.SeedGenerator(_check_int("seed", seed, 0))
+
+
+def _take_state(state: Any, indices: Any) -> Any:
+    if state is None:
+        return None
+    return keras.tree.map_structure(lambda leaf: ops.take(leaf, indices, axis=0), state)
+
+
+# ----------------------------------------------------------------------------- generation
+def generate(
+    step_fn: StepFn,
+    prompt_ids: Any,
+    max_new_tokens: int,
+    sampler: Callable[..., Any],
+    no_repeat_ngram_size: int = 0,
+    end_id: int | None = None,
+    seed: Any = None,
+) -> Any:
+    """Extend each prompt by `max_new_tokens` tokens drawn by `sampler`.
+
+    Args:
+        step_fn: `step_fn(new_ids, state) -> (logits, state)` (see the module docstring).
+        prompt_ids: int `(batch, prompt_len)`, prompt_len ≥ 1.
+        max_new_tokens: int ≥ 0.
+        sampler: a sampler (`GreedySampler()`, `TopKSampler(40)`, ...) or any callable
+            `(logits, seed=...) -> ids (batch,)`.
+        no_repeat_ngram_size: int ≥ 0. When n ≥ 1, never produce an n-gram that already occurs
+            in the sequence (prompt included); composes with every sampler. `0` turns it off.
+            Defaults to `0`.
+        end_id: int or None. Once a sequence emits it, its later positions are `end_id` too.
+        seed: int, `keras.random.SeedGenerator` or None. An int makes the whole call
+            reproducible; None draws from the global Keras seed
+            (`keras.utils.set_random_seed`).
+
+    Returns:
+        int32 `(batch, prompt_len + max_new_tokens)`: the prompt followed by the new tokens.
+
+    Example:
+    >>> table = np.eye(4, k=1)[[0, 1, 2, 3]] * 10  # a "model" that always says id + 1
+    >>> step = lambda new, state: (table[np.asarray(new)[:, -1]], None)
+    >>> np.asarray(generate(step, np.array([[0]]), 3, GreedySampler())).tolist()
+    [[0, 1, 2, 3]]
+    """
+    prompt = _check_prompt(prompt_ids)
+    max_new_tokens = _check_int("max_new_tokens", max_new_tokens, 0)
+    no_repeat_ngram_size = _check_int("no_repeat_ngram_size", no_repeat_ngram_size, 0)
+    if not callable(sampler):
+        raise TypeError(f"`sampler` must be callable; received {sampler!r}.")
+    if end_id is not None:
+        end_id = _check_int("end_id", end_id, 0)
+    seed = _seed_generator(seed)
+    ids = prompt
+    if max_new_tokens == 0:
+        return ids
+    logits, state = step_fn(prompt, None)
+    done = ops.zeros((ops.shape(prompt)[0],), dtype="bool")
+    for step in range(max_new_tokens):
+        logits = _ban(logits, ids, no_repeat_ngram_size)
+        next_ids = ops.cast(sampler(logits, seed=seed), "int32")
+        if end_id is not None:
+            next_ids = ops.cast(ops.where(done, end_id, next_ids), "int32")
+            done = ops.logical_or(done, next_ids == end_id)
+        ids = ops.concatenate([ids, next_ids[:, None]], axis=1)
+        if step == max_new_tokens - 1:
+            break
+        if end_id is not None and bool(ops.convert_to_numpy(ops.all(done))):
+            fill = ops.full((ops.shape(ids)[0], max_new_tokens - step - 1), end_id, "int32")
+            return ops.concatenate([ids, fill], axis=1)
+        logits, state = step_fn(next_ids[:, None], state)
+    return ids
+
+
+def beam_search(
+    step_fn: StepFn,
+    prompt_ids: Any,
+    max_new_tokens: int,
+    num_beams: int,
+    length_penalty: float = 1.0,
+    end_id: int | None = None,
+    no_repeat_ngram_size: int = 0,
+) -> tuple[Any, Any]:
+    """Keep the `num_beams` most probable continuations at every step; return the best.
+
+    Beams are ranked by their total log-probability while searching. A beam that emits
+    `end_id` is finished: it keeps its score and is padded with `end_id`. At the end, beams are
+    compared by `total log-probability / length ** length_penalty`, where `length` counts the
+    generated tokens up to and including `end_id`; `length_penalty=0` compares raw totals, larger
+    values favour longer sequences. Without `end_id` all beams have the same length and the
+    penalty does not change which one wins.
+
+    Args:
+        step_fn: `step_fn(new_ids, state) -> (logits, state)`. It is called on
+            `batch * num_beams` rows.
+        prompt_ids: int `(batch, prompt_len)`.
+        max_new_tokens: int ≥ 1.
+        num_beams: int ≥ 1. `1` is greedy decoding.
+        length_penalty: float ≥ 0. Defaults to `1.0` (compare mean log-probability per token).
+        end_id: int or None.
+        no_repeat_ngram_size: int ≥ 0, as in `generate`. Defaults to `0`.
+
+    Returns:
+        `(ids, scores)`: int32 `(batch, prompt_len + max_new_tokens)` and float32 `(batch,)`,
+        the best beam of each prompt and its length-penalised score.
+
+    Example:
+    >>> table = np.log(np.array([[0.1, 0.5, 0.4], [0.4, 0.3, 0.3], [0.9, 0.05, 0.05]]))
+    >>> step = lambda new, state: (table[np.asarray(new)[:, -1]], None)
+    >>> ids, scores = beam_search(step, np.array([[0]]), 2, num_beams=2, length_penalty=0.0)
+    >>> np.asarray(ids).tolist(), round(float(np.exp(scores[0])), 2)  # greedy: 0.5 * 0.4
+    ([[0, 2, 0]], 0.36)
+    """
+    prompt = _check_prompt(prompt_ids)
+    max_new_tokens = _check_int("max_new_tokens", max_new_tokens, 1)
+    num_beams = _check_int("num_beams", num_beams, 1)
+    no_repeat_ngram_size = _check_int("no_repeat_ngram_size", no_repeat_ngram_size, 0)
+    length_penalty = _check_float("length_penalty", length_penalty)
+    if length_penalty < 0:
+        raise ValueError(f"`length_penalty` must be ≥ 0; received length_penalty={length_penalty}.")
+    if end_id is not None:
+        end_id = _check_int("end_id", end_id, 0)
+    batch, prompt_len = ops.shape(prompt)
+    K = num_beams
+    rows = batch * K
+    # Every beam starts as a copy of the prompt; only beam 0 is live at first (the others score
+    # -inf), so the first step picks K distinct tokens instead of K copies of the best one.
+    ids = ops.repeat(prompt, K, axis=0)  # (B*K, P)
+    logits, state = step_fn(ids, None)
+    first = np.full((batch, K), -np.inf, "float32")
+    first[:, 0] = 0.0
+    scores = ops.convert_to_tensor(first)  # (B, K)
+    done = ops.zeros((rows,), dtype="bool")
+    lengths = ops.zeros((rows,), dtype="int32")
+    base = ops.repeat(ops.arange(batch, dtype="int32") * K, K)  # (B*K,) first row of each prompt
+    for step in range(max_new_tokens):
+        logp = ops.log_softmax(_ban(logits, ids, no_repeat_ngram_size), axis=-1)  # (B*K, V)
+        vocab = ops.shape(logp)[-1]
+        if end_id is not None:
+            # A finished beam can only continue with end_id, at no cost.
+            frozen = ops.where(ops.arange(vocab)[None, :] == end_id, 0.0, -np.inf)
+            logp = ops.where(done[:, None], frozen, logp)
+        candidates = ops.reshape(scores, (rows, 1)) + logp  # (B*K, V)
+        candidates = ops.reshape(candidates, (batch, K * vocab))  # (B, K*V)
+        scores, flat = ops.top_k(candidates, K)  # (B, K)
+        beam = ops.reshape(flat // vocab, (rows,)) + base  # row each new beam extends
+        token = ops.cast(ops.reshape(flat % vocab, (rows,)), "int32")
+        ids = ops.concatenate([ops.take(ids, beam, axis=0), token[:, None]], axis=1)
+        was_done = ops.take(done, beam, axis=0)
+        lengths = ops.take(lengths, beam, axis=0) + ops.cast(ops.logical_not(was_done), "int32")
+        if end_id is not None:
+            done = ops.logical_or(was_done, token == end_id)
+        if step < max_new_tokens - 1:
+            logits, state = step_fn(token[:, None], _take_state(state, beam))
+    lengths = ops.reshape(ops.cast(lengths, "float32"), (batch, K))
+    final = scores / lengths**length_penalty
+    best = ops.cast(ops.argmax(final, axis=-1), "int32")  # (B,)
+    pick = ops.arange(batch, dtype="int32") * K + best
+    return ops.take(ids, pick, axis=0), ops.take_along_axis(final, best[:, None], axis=-1)[:, 0]
+
+
+# ----------------------------------------------------------------------------- step functions
+def prefix_step_fn(model: Callable[[Any], Any]) -> StepFn:
+    """A step function for a model without a cache: re-run the whole prefix every step.
+
+    Args:
+        model: maps int ids `(batch, length)` to logits `(batch, length, vocab)`.
+
+    Returns:
+        `step_fn(new_ids, state) -> (logits, state)` whose state is the ids so far. Each step
+        costs a full forward pass over the prefix, so generating T tokens costs O(T²); a model
+        that carries its state (`lmkeras.models.rnn.rnn_step_fn`) costs O(T).
+    """
+
+    def step_fn(new_ids: Any, state: Any) -> tuple[Any, Any]:
+        new_ids = ops.cast(new_ids, "int32")
+        ids = new_ids if state is None else ops.concatenate([state, new_ids], axis=1)
+        logits = model(ids, training=False)
+        return ops.cast(logits[:, -1, :], "float32"), ids
+
+    return step_fn
+
+
+def sequence_log_likelihood(step_fn: StepFn, ids: Any, prompt_len: int) -> Any:
+    """Total log-probability the model gives to `ids[:, prompt_len:]` after the prompt.
+
+    Args:
+        step_fn: a step function.
+        ids: int `(batch, length)`.
+        prompt_len: int, 1 ≤ prompt_len ≤ length.
+
+    Returns:
+        float32 `(batch,)`: `sum_t log p(ids[:, t] | ids[:, :t])` over the generated part.
+    """
+    ids = _check_prompt(ids)
+    length = ops.shape(ids)[1]
+    prompt_len = _check_int("prompt_len", prompt_len, 1)
+    if prompt_len > length:
+        raise ValueError(f"`prompt_len` must be ≤ {length}; received prompt_len={prompt_len}.")
+    total = ops.zeros((ops.shape(ids)[0],), "float32")
+    logits, state = step_fn(ids[:, :prompt_len], None)
+    for t in range(prompt_len, length):
+        logp = ops.log_softmax(ops.cast(logits, "float32"), axis=-1)
+        total = total + ops.take_along_axis(logp, ids[:, t : t + 1], axis=-1)[:, 0]
+        if t < length - 1:
+            logits, state = step_fn(ids[:, t : t + 1], state)
+    return total
+
+
+__all__ = [
+    "GreedySampler",
+    "TemperatureSampler",
+    "TopKSampler",
+    "TopPSampler",
+    "banned_ngram_mask",
+    "beam_search",
+    "generate",
+    "prefix_step_fn",
+    "sequence_log_likelihood",
+]
