@@ -1,0 +1,149 @@
+"""GPT benchmarks: training throughput (Keras on TensorFlow/XLA and JAX vs PyTorch), KV-cache
+generation speed-up, and optionally the 10-minute quality run. Run it holding the exclusive lock:
+
+    flock -x /tmp/lmkeras-cpu.lock env LMKERAS_DATA_DIR=/work/shared/data \\
+        python benchmarks/bench_gpt.py [--rounds 2] [--quality-minutes 10]
+
+Each measurement runs in its own process (a Keras backend is fixed per process) and the
+implementations alternate within each round, so load drifts hit them alike. Compilation and
+warm-up steps are excluded from throughput; the figures are steady-state tokens per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+CONFIGS = {  # name: (vocab, context, layers, heads, width, batch)
+    "small": (65, 64, 4, 4, 128, 12),  # nanoGPT's CPU recipe
+    "large": (65, 256, 6, 6, 384, 64),  # nanoGPT's shakespeare-char GPU recipe
+}
+STEPS = {"small": (10, 40), "large": (2, 3)}  # (warm-up, measured) steps
+IMPLS = {  # name: (KERAS_BACKEND or None for PyTorch, jit_compile)
+    "pytorch": (None, None),
+    "keras-tensorflow-xla": ("tensorflow", True),
+    "keras-jax": ("jax", True),
+}
+
+
+def worker_throughput(impl, config):
+    vocab, context, layers, heads, width, batch = CONFIGS[config]
+    warmup, steps = STEPS[config]
+    if IMPLS[impl][0] is None:
+        sys.path.insert(0, os.path.dirname(__file__))
+        from torch_gpt import tokens_per_second
+
+        return tokens_per_second(vocab, context, layers, heads, width, batch, steps, warmup)
+    import numpy as np
+
+    from lmkeras.models.gpt import compile_for_training, gpt
+
+    model = gpt(vocab, context, layers, heads, width)
+    compile_for_training(model, jit_compile=IMPLS[impl][1])
+    rng = np.random.default_rng(0)
+    x, y = (rng.integers(0, vocab, (batch, context)).astype("int32") for _ in range(2))
+    for i in range(warmup + steps):
+        if i == warmup:
+            tic = time.perf_counter()
+        loss = model.train_on_batch(x, y)
+    assert np.isfinite(loss)
+    return steps * batch * context / (time.perf_counter() - tic)
+
+
+def _timed(fn):
+    fn()  # compile / warm up
+    tic = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - tic, out
+
+
+def worker_generation(impl, config, new_tokens=256):
+    import numpy as np
+
+    from lmkeras import sampling
+    from lmkeras.models.gpt import gpt, gpt_step_fn
+
+    vocab, _, layers, heads, width, _ = CONFIGS[config]
+    prompt = np.random.default_rng(0).integers(0, vocab, (1, 8)).astype("int32")
+    model = gpt(vocab, 8 + new_tokens, layers, heads, width)
+    greedy = sampling.GreedySampler()
+    times, outs = {}, {}
+    for cache in (True, False):
+        step = gpt_step_fn(model, use_cache=cache)
+        times[cache], outs[cache] = _timed(
+            lambda step=step: sampling.generate(step, prompt, new_tokens, greedy)
+        )
+    same = bool(np.array_equal(np.asarray(outs[True]), np.asarray(outs[False])))
+    return {"cached_tok_s": new_tokens / times[True], "uncached_tok_s": new_tokens / times[False],
+            "speedup": times[False] / times[True], "same_tokens": same}  # fmt: skip
+
+
+def worker_quality(minutes):
+    from lmkeras.models.gpt import train_char_gpt
+
+    return train_char_gpt(minutes * 60.0, verbose=0)["final"]
+
+
+def run_worker(kind, impl, config, extra=()):
+    backend = IMPLS[impl][0] or "torch"
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    cmd = [sys.executable, __file__, "--worker", kind, "--impl", impl, "--config", config, *extra]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if done.returncode:
+        return {"error": done.stderr.strip().splitlines()[-1]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--configs", default="small,large")
+    parser.add_argument("--impls", default=",".join(IMPLS))
+    parser.add_argument("--generation", default="keras-tensorflow-xla,keras-jax,pytorch")
+    parser.add_argument("--generation-configs", default="large")
+    parser.add_argument("--quality-minutes", type=float, default=0.0)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--impl", help=argparse.SUPPRESS)
+    parser.add_argument("--config", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        if args.worker == "throughput":
+            result = worker_throughput(args.impl, args.config)
+        elif args.worker == "generation":
+            result = worker_generation(args.impl, args.config)
+        else:
+            result = worker_quality(args.quality_minutes)
+        print(json.dumps(result))
+        return
+    configs, impls = args.configs.split(","), args.impls.split(",")
+    results = {(c, i): [] for c in configs for i in impls}
+    for r in range(args.rounds):
+        for c in configs if r == 0 else [c for c in configs if c != "large"]:  # large: 1 round
+            for i in impls if r % 2 == 0 else impls[::-1]:
+                value = run_worker("throughput", i, c)
+                results[c, i].append(value)
+                print(f"round {r} {c:5s} {i:22s} {value}", flush=True)
+    print("\nTraining throughput, tokens/s (best of rounds) and ratio to PyTorch eager")
+    for c in configs:
+        best = {i: max(v for v in results[c, i] if isinstance(v, float)) for i in impls
+                if any(isinstance(v, float) for v in results[c, i])}  # fmt: skip
+        for i, value in best.items():
+            ratio = value / best["pytorch"] if "pytorch" in best else float("nan")
+            print(f"  {c:5s} {str(CONFIGS[c]):28s} {i:22s} {value:10.0f}  {ratio:5.2f}x")
+    if args.generation:
+        print("\nGeneration of 256 new tokens (batch 1, greedy), KV cache vs none")
+        for c in args.generation_configs.split(","):
+            for i in args.generation.split(","):
+                print(f"  {c:5s} {i:22s} {run_worker('generation', i, c)}", flush=True)
+    if args.quality_minutes:
+        extra = ["--quality-minutes", str(args.quality_minutes)]
+        result = run_worker("quality", "keras-tensorflow-xla", "small", extra)
+        print(f"\nQuality: {args.quality_minutes} min of chapter-08 training: {result}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""Attention from the formula: softmax(QKᵀ/√d)V, the causal mask, and multi-head attention.
+
+`scaled_dot_product_attention` is the formula written with `keras.ops`; `causal_mask` says which
+keys each query may see; `MultiHeadAttention` projects the inputs into heads, attends and mixes
+the heads back, with an optional key/value cache for generation one token at a time. Its weights
+have the same shapes as `keras.layers.MultiHeadAttention`'s, so they can be copied across.
+
+Reference: Vaswani et al., "Attention Is All You Need", 2017.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import ops
+
+# Added to the scores of masked keys before the softmax (in float32): exp(-1e9) is exactly 0.
+MASK_VALUE = -1e9
+
+
+def causal_mask(query_length, key_length=None, offset=0):
+    """Boolean `(query_length, key_length)` mask: query i may see key j when j <= i + offset.
+
+    Args:
+        query_length: int or scalar tensor. Number of queries.
+        key_length: int or scalar tensor, or None for `query_length`.
+        offset: int or scalar tensor. Position of the first query among the keys (the number of
+            cached tokens before it). Defaults to `0`.
+
+    Returns:
+        bool tensor of shape `(query_length, key_length)`.
+
+    Example:
+    >>> ops.convert_to_numpy(causal_mask(3)).astype(int).tolist()
+    [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
+    """
+    key_length = query_length if key_length is None else key_length
+    rows = ops.arange(query_length, dtype="int32")[:, None] + ops.cast(offset, "int32")
+    cols = ops.arange(key_length, dtype="int32")[None, :]
+    return ops.greater_equal(rows, cols)
+
+
+def scaled_dot_product_attention(query, key, value, mask=None, dropout=None, training=None):
+    """softmax(Q Kᵀ / √d) V over the last two axes; the softmax runs in float32.
+
+    Args:
+        query: tensor `(..., Tq, d)`.
+        key: tensor `(..., Tk, d)`.
+        value: tensor `(..., Tk, dv)`.
+        mask: optional bool tensor broadcastable to `(..., Tq, Tk)`; False hides a key.
+        dropout: optional `keras.layers.Dropout` applied to the weights.
+        training: bool or None, passed to `dropout`.
+
+    Returns:
+        `(output, weights)`: output `(..., Tq, dv)` in the query's dtype, weights
+        `(..., Tq, Tk)` in float32 (each row sums to 1).
+
+    Example:
+    >>> q = k = v = ops.ones((1, 2, 4))
+    >>> out, w = scaled_dot_product_attention(q, k, v)
+    >>> ops.convert_to_numpy(w).tolist()
+    [[[0.5, 0.5], [0.5, 0.5]]]
+    """
+    scale = 1.0 / math.sqrt(query.shape[-1])
+    scores = ops.matmul(query, ops.swapaxes(key, -1, -2))  # (..., Tq, Tk)
+    scores = ops.cast(scores, "float32") * scale
+    if mask is not None:
+        scores = ops.where(mask, scores, MASK_VALUE)
+    weights = ops.softmax(scores, axis=-1)
+    dropped = weights if dropout is None else dropout(weights, training=training)
+    output = ops.matmul(ops.cast(dropped, value.dtype), value)
+    return output, weights
+
+
+@keras.saving.register_keras_serializable(package="lmkeras")
+class MultiHeadAttention(keras.layers.Layer):
+    """Multi-head attention with an optional causal mask, rotary positions and a KV cache.
+
+    Each head projects the inputs to queries, keys and values of size `head_dim`, attends with
+    `scaled_dot_product_attention`, and an output projection mixes the heads. Kernels have the
+    shapes of `keras.layers.MultiHeadAttention` (query/key/value `(dim, heads, head_dim)`, output
+    `(heads, head_dim, dim)`), in the order query, key, value, output.
+
+    Args:
+        num_heads: int ≥ 1. Number of heads.
+        head_dim: int ≥ 1. Size of each head's queries, keys and values.
+        dropout: float in [0, 1). Dropout on the attention weights. Defaults to `0.0`.
+        use_bias: bool. Biases in the projections. Defaults to `True`.
+        rotary: bool. Rotate queries and keys with `RotaryEmbedding` (RoPE) before the dot
+            product, so scores depend on relative positions. Defaults to `False`.
+        rotary_max_wavelength: int. RoPE's longest wavelength. Defaults to `10000`.
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        query: tensor `(batch, Tq, dim)`.
+        value: tensor `(batch, Tk, dim)`, or None for self-attention (`value = query`).
+        key: tensor `(batch, Tk, dim)`, or None for `key = value`.
+        attention_mask: optional bool `(batch, Tq, Tk)` (or broadcastable); False hides a key.
+        use_causal_mask: bool. Hide later positions (a decoder's self-attention).
+        cache: optional tensor `(batch, 2, max_length, num_heads, head_dim)` holding the keys
+            and values of earlier positions (self-attention only); the new keys/values are
+            written at `cache_index` and the queries attend to positions `< cache_index + Tq`.
+        cache_index: int or scalar int tensor. Number of positions already in `cache`.
+        return_attention_scores: bool. Also return the weights `(batch, heads, Tq, Tk)`.
+        training: bool or None.
+
+    Returns:
+        `output (batch, Tq, dim)`; then the weights when `return_attention_scores`; then the
+        updated cache when `cache` is given.
+
+    Example:
+    >>> layer = MultiHeadAttention(num_heads=2, head_dim=4)
+    >>> tuple(layer(ops.ones((1, 3, 8)), use_causal_mask=True).shape)
+    (1, 3, 8)
+    """
+
+    def __init__(
+        self,
+        num_heads,
+        head_dim,
+        dropout=0.0,
+        use_bias=True,
+        rotary=False,
+        rotary_max_wavelength=10000,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        for name, value in (("num_heads", num_heads), ("head_dim", head_dim)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"`{name}` must be a positive int; received {name}={value!r}.")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"`dropout` must be in [0, 1); received dropout={dropout!r}.")
+        if rotary and head_dim % 2:
+            raise ValueError(
+                f"`rotary=True` needs an even `head_dim`; received head_dim={head_dim}."
+            )
+        self.num_heads = num_heads
+        self.head_dim = head_dim
+        self.dropout = dropout
+        self.use_bias = use_bias
+        self.rotary = rotary
+        self.rotary_max_wavelength = rotary_max_wavelength
+        self.dropout_layer = keras.layers.Dropout(dropout) if dropout > 0 else None
+        self.rotary_layer = None
+        if rotary:
+            from lmkeras.layers.positional import RotaryEmbedding
+
+            self.rotary_layer = RotaryEmbedding(max_wavelength=rotary_max_wavelength)
+
+    def build(self, query_shape, value_shape=None, key_shape=None):
+        value_shape = query_shape if value_shape is None else value_shape
+        key_shape = value_shape if key_shape is None else key_shape
+        dim = query_shape[-1]
+        heads = (self.num_heads, self.head_dim)
+
+        def projection(name, in_dim):
+            layer = keras.layers.EinsumDense(
+                "btd,dhk->bthk",
+                output_shape=(None, *heads),
+                bias_axes="hk" if self.use_bias else None,
+                name=name,
+                dtype=self.dtype_policy,
+            )
+            layer.build((None, None, in_dim))
+            return layer
+
+        self.query_dense = projection("query", dim)
+        self.key_dense = projection("key", key_shape[-1])
+        self.value_dense = projection("value", value_shape[-1])
+        self.output_dense = keras.layers.EinsumDense(
+            "bthk,hkd->btd",
+            output_shape=(None, dim),
+            bias_axes="d" if self.use_bias else None,
+            name="attention_output",
+            dtype=self.dtype_policy,
+        )
+        self.output_dense.build((None, None, *heads))
+
+    def call(
+        self,
+        query,
+        value=None,
+        key=None,
+        attention_mask=None,
+        use_causal_mask=False,
+        cache=None,
+        cache_index=None,
+        return_attention_scores=False,
+        training=None,
+    ):
+        value = query if value is None else value
+        key = value if key is None else key
+        start = 0 if cache_index is None else cache_index
+        q = self.query_dense(query)  # (B, Tq, H, D)
+        k = self.key_dense(key)  # (B, Tk, H, D)
+        v = self.value_dense(value)
+        if self.rotary_layer is not None:
+            q = self.rotary_layer(q, start_index=start)
+            k = self.rotary_layer(k, start_index=start)
+        if cache is not None:
+            zero = ops.zeros((), "int32")
+            at = [zero, ops.cast(start, "int32"), zero, zero]
+            k = ops.slice_update(cache[:, 0], at, ops.cast(k, cache.dtype))
+            v = ops.slice_update(cache[:, 1], at, ops.cast(v, cache.dtype))
+            cache = ops.stack([k, v], axis=1)  # (B, 2, max_length, H, D)
+        mask = attention_mask
+        if mask is not None:
+            mask = ops.expand_dims(ops.cast(mask, "bool"), axis=1)  # (B, 1, Tq, Tk)
+        if use_causal_mask or cache is not None:
+            causal = causal_mask(ops.shape(q)[1], ops.shape(k)[1], offset=start)
+            mask = causal if mask is None else ops.logical_and(mask, causal)
+        output, weights = scaled_dot_product_attention(
+            ops.transpose(q, (0, 2, 1, 3)),  # (B, H, Tq, D)
+            ops.transpose(k, (0, 2, 1, 3)),  # (B, H, Tk, D)
+            ops.transpose(v, (0, 2, 1, 3)),
+            mask=mask,
+            dropout=self.dropout_layer,
+            training=training,
+        )
+        output = self.output_dense(ops.transpose(output, (0, 2, 1, 3)))  # (B, Tq, dim)
+        outputs = (output,)
+        if return_attention_scores:
+            outputs += (weights,)
+        if cache is not None:
+            outputs += (cache,)
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            num_heads=self.num_heads,
+            head_dim=self.head_dim,
+            dropout=self.dropout,
+            use_bias=self.use_bias,
+            rotary=self.rotary,
+            rotary_max_wavelength=self.rotary_max_wavelength,
+        )
+        return config

@@ -1,0 +1,241 @@
+"""Transformer building blocks: the position-wise MLP, the pre-LayerNorm decoder block, and a
+token embedding whose table doubles as the output layer (weight tying).
+
+A decoder block is x + Attention(LayerNorm(x)) followed by x + MLP(LayerNorm(x)) (pre-LN, as in
+GPT-2 and nanoGPT: the residual path stays an identity, which trains stably without warm-up
+tricks). The pieces are separate layers so that an encoder block or a cross-attention block
+can reuse them.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from lmkeras.layers.attention import MultiHeadAttention
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"`{name}` must be a positive int; received {name}={value!r}.")
+
+
+def _check_rate(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(f"`{name}` must be a float in [0, 1); received {name}={value!r}.")
+
+
+@keras.saving.register_keras_serializable(package="lmkeras")
+class FeedForward(keras.layers.Layer):
+    """Position-wise MLP: Dense(intermediate_dim, GELU) → Dense(width) → Dropout.
+
+    Args:
+        intermediate_dim: int ≥ 1. Hidden width (4 × the model width in GPT-2).
+        dropout: float in [0, 1). Dropout on the output. Defaults to `0.0`.
+        activation: activation of the hidden layer. Defaults to `"gelu"` (exact, erf-based).
+        **kwargs: base layer arguments.
+
+    Example:
+    >>> tuple(FeedForward(16)(ops.ones((2, 3, 8))).shape)
+    (2, 3, 8)
+    """
+
+    def __init__(self, intermediate_dim, dropout=0.0, activation="gelu", **kwargs):
+        super().__init__(**kwargs)
+        _check_positive_int("intermediate_dim", intermediate_dim)
+        _check_rate("dropout", dropout)
+        self.intermediate_dim = intermediate_dim
+        self.dropout = dropout
+        self.activation = activation
+        self.dropout_layer = keras.layers.Dropout(dropout) if dropout > 0 else None
+
+    def build(self, inputs_shape):
+        policy = self.dtype_policy
+        self.hidden = keras.layers.Dense(
+            self.intermediate_dim, activation=self.activation, name="hidden", dtype=policy
+        )
+        self.hidden.build(inputs_shape)
+        self.projection = keras.layers.Dense(inputs_shape[-1], name="projection", dtype=policy)
+        self.projection.build((*inputs_shape[:-1], self.intermediate_dim))
+
+    def call(self, inputs, training=None):
+        outputs = self.projection(self.hidden(inputs))
+        if self.dropout_layer is not None:
+            outputs = self.dropout_layer(outputs, training=training)
+        return outputs
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            intermediate_dim=self.intermediate_dim,
+            dropout=self.dropout,
+            activation=self.activation,
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="lmkeras")
+class TransformerDecoderBlock(keras.layers.Layer):
+    """Pre-LayerNorm decoder block: causal multi-head self-attention, then a GELU MLP.
+
+    Args:
+        num_heads: int ≥ 1. Attention heads; must divide the input width.
+        intermediate_dim: int ≥ 1. Hidden width of the MLP.
+        dropout: float in [0, 1). Dropout on attention weights and on both residual branches.
+            Defaults to `0.0`.
+        rotary: bool. Use rotary position embeddings (RoPE) in the attention. Defaults to
+            `False`.
+        layer_norm_epsilon: float. Defaults to `1e-5`.
+        **kwargs: base layer arguments.
+
+    Call arguments:
+        inputs: tensor `(batch, T, width)`.
+        cache: optional tensor `(batch, 2, max_length, heads, head_dim)`: this block's key/value
+            cache (see `MultiHeadAttention`).
+        cache_index: int or scalar int tensor. Positions already in the cache.
+        return_attention_scores: bool. Also return the attention weights.
+        training: bool or None.
+
+    Returns:
+        `(batch, T, width)`; then the weights if asked; then the updated cache if given.
+
+    Example:
+    >>> block = TransformerDecoderBlock(num_heads=2, intermediate_dim=16)
+    >>> tuple(block(ops.ones((1, 3, 8))).shape)
+    (1, 3, 8)
+    """
+
+    def __init__(
+        self,
+        num_heads,
+        intermediate_dim,
+        dropout=0.0,
+        rotary=False,
+        layer_norm_epsilon=1e-5,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        _check_positive_int("num_heads", num_heads)
+        _check_positive_int("intermediate_dim", intermediate_dim)
+        _check_rate("dropout", dropout)
+        self.num_heads = num_heads
+        self.intermediate_dim = intermediate_dim
+        self.dropout = dropout
+        self.rotary = rotary
+        self.layer_norm_epsilon = layer_norm_epsilon
+
+    def build(self, inputs_shape):
+        width = inputs_shape[-1]
+        if width % self.num_heads:
+            raise ValueError(
+                f"`num_heads` must divide the width; received width={width}, "
+                f"num_heads={self.num_heads}."
+            )
+        policy = self.dtype_policy
+        eps = self.layer_norm_epsilon
+        self.attention_norm = keras.layers.LayerNormalization(
+            epsilon=eps, name="attention_norm", dtype=policy
+        )
+        self.attention_norm.build(inputs_shape)
+        self.attention = MultiHeadAttention(
+            self.num_heads,
+            width // self.num_heads,
+            dropout=self.dropout,
+            rotary=self.rotary,
+            name="attention",
+            dtype=policy,
+        )
+        self.attention.build(inputs_shape)
+        self.mlp_norm = keras.layers.LayerNormalization(epsilon=eps, name="mlp_norm", dtype=policy)
+        self.mlp_norm.build(inputs_shape)
+        self.mlp = FeedForward(
+            self.intermediate_dim, dropout=self.dropout, name="mlp", dtype=policy
+        )
+        self.mlp.build(inputs_shape)
+        self.residual_dropout = keras.layers.Dropout(self.dropout) if self.dropout > 0 else None
+
+    def call(
+        self, inputs, cache=None, cache_index=None, return_attention_scores=False, training=None
+    ):
+        outputs = self.attention(
+            self.attention_norm(inputs),
+            use_causal_mask=True,
+            cache=cache,
+            cache_index=cache_index,
+            return_attention_scores=return_attention_scores,
+            training=training,
+        )
+        attended, extras = (
+            (outputs[0], outputs[1:]) if isinstance(outputs, tuple) else (outputs, ())
+        )
+        if self.residual_dropout is not None:
+            attended = self.residual_dropout(attended, training=training)
+        x = inputs + attended
+        x = x + self.mlp(self.mlp_norm(x), training=training)
+        return (x, *extras) if extras else x
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            num_heads=self.num_heads,
+            intermediate_dim=self.intermediate_dim,
+            dropout=self.dropout,
+            rotary=self.rotary,
+            layer_norm_epsilon=self.layer_norm_epsilon,
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="lmkeras")
+class TiedEmbedding(keras.layers.Layer):
+    """Token embedding that can also map vectors back to logits with the same table.
+
+    `layer(ids)` looks rows up; `layer(x, reverse=True)` returns x · Wᵀ, one logit per token,
+    computed in float32. Sharing the table (weight tying, Press & Wolf 2017) saves
+    vocabulary × width parameters.
+
+    Args:
+        vocabulary_size: int ≥ 1.
+        output_dim: int ≥ 1. Embedding width.
+        initializer: initializer, or None for normal with stddev 0.02. Defaults to `None`.
+        **kwargs: base layer arguments.
+
+    Example:
+    >>> emb = TiedEmbedding(10, 4)
+    >>> tuple(emb(emb(ops.array([[1, 2]])), reverse=True).shape)
+    (1, 2, 10)
+    """
+
+    def __init__(self, vocabulary_size, output_dim, initializer=None, **kwargs):
+        super().__init__(**kwargs)
+        _check_positive_int("vocabulary_size", vocabulary_size)
+        _check_positive_int("output_dim", output_dim)
+        self.vocabulary_size = vocabulary_size
+        self.output_dim = output_dim
+        if initializer is None:
+            initializer = keras.initializers.RandomNormal(stddev=0.02)
+        self.initializer = keras.initializers.get(initializer)
+
+    def build(self, inputs_shape=None):
+        self.embeddings = self.add_weight(
+            name="embeddings",
+            shape=(self.vocabulary_size, self.output_dim),
+            initializer=self.initializer,
+        )
+
+    def call(self, inputs, reverse=False):
+        if reverse:
+            table = ops.cast(self.embeddings, inputs.dtype)
+            return ops.cast(ops.matmul(inputs, ops.transpose(table)), "float32")
+        return ops.cast(
+            ops.take(self.embeddings, ops.cast(inputs, "int32"), axis=0), self.compute_dtype
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            vocabulary_size=self.vocabulary_size,
+            output_dim=self.output_dim,
+            initializer=keras.initializers.serialize(self.initializer),
+        )
+        return config

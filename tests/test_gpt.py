@@ -1,0 +1,161 @@
+"""GPT builder, KV-cache step function (cached == uncached), samplers and the budget trainer."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from lmkeras import sampling
+from lmkeras.models.gpt import gpt, gpt_step_fn, train_with_time_budget
+from lmkeras.testing import check_model
+
+# Cached and uncached logits differ only by float32 summation order.
+ATOL = 1e-5
+TINY = {"vocabulary_size": 13, "sequence_length": 16, "num_layers": 2, "num_heads": 2,
+        "hidden_dim": 8}  # fmt: skip
+
+
+def _ids(batch=2, length=12, seed=0):
+    return np.random.default_rng(seed).integers(0, 13, (batch, length)).astype("int32")
+
+
+@pytest.mark.parametrize("tie_weights", [True, False])
+def test_builder_passes_the_model_checks(tie_weights):
+    model = gpt(**TINY, dropout=0.1, tie_weights=tie_weights)
+    ids = _ids()
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    out = check_model(model, ids, target=np.roll(ids, -1, axis=1), loss=loss)
+    assert tuple(out.shape) == (2, 12, 13)
+
+
+def test_weight_tying_saves_the_output_matrix():
+    tied, untied = gpt(**TINY, tie_weights=True), gpt(**TINY, tie_weights=False)
+    assert untied.count_params() - tied.count_params() == 13 * 8 + 13  # kernel + bias
+
+
+@pytest.mark.parametrize("position", ["learned", "sinusoidal", "rope"])
+@pytest.mark.parametrize("jit", [False, True])
+def test_cached_logits_equal_uncached_logits_at_every_position(position, jit):
+    keras.utils.set_random_seed(1)
+    model = gpt(**TINY, position=position)
+    ids = _ids()
+    full = ops.convert_to_numpy(model(ids))
+    step = gpt_step_fn(model, jit=jit)
+    logits, state = step(ids[:, :3], None)
+    got = [ops.convert_to_numpy(logits)]
+    for t in range(3, 12):
+        logits, state = step(ids[:, t : t + 1], state)
+        got.append(ops.convert_to_numpy(logits))
+    np.testing.assert_allclose(np.stack(got, axis=1), full[:, 2:], atol=ATOL)
+
+
+def test_greedy_with_and_without_cache_gives_the_same_tokens():
+    keras.utils.set_random_seed(2)
+    model = gpt(**TINY)
+    prompt = _ids(length=3)
+    greedy = sampling.GreedySampler()
+    cached = sampling.generate(gpt_step_fn(model), prompt, 12, greedy)
+    uncached = sampling.generate(gpt_step_fn(model, use_cache=False), prompt, 12, greedy)
+    np.testing.assert_array_equal(ops.convert_to_numpy(cached), ops.convert_to_numpy(uncached))
+    assert ops.convert_to_numpy(cached).shape == (2, 15)
+
+
+@pytest.mark.parametrize(
+    "sampler",
+    [
+        sampling.GreedySampler(),
+        sampling.TemperatureSampler(0.8),
+        sampling.TopKSampler(5),
+        sampling.TopPSampler(0.9),
+    ],
+    ids=lambda s: type(s).__name__,
+)
+def test_works_with_every_sampler(sampler):
+    model = gpt(**TINY)
+    prompt = _ids(length=2)
+    ids = ops.convert_to_numpy(
+        sampling.generate(gpt_step_fn(model), prompt, 6, sampler, no_repeat_ngram_size=2, seed=3)
+    )
+    assert ids.shape == (2, 8) and ids.dtype == np.int32
+    assert ((ids >= 0) & (ids < 13)).all()
+    np.testing.assert_array_equal(ids[:, :2], prompt)
+
+
+def test_beam_search_reorders_the_cache():
+    keras.utils.set_random_seed(4)
+    model = gpt(**TINY)
+    prompt = _ids(length=2)
+    cached, cached_scores = sampling.beam_search(gpt_step_fn(model), prompt, 5, num_beams=3)
+    plain, plain_scores = sampling.beam_search(gpt_step_fn(model, use_cache=False), prompt, 5, 3)
+    np.testing.assert_array_equal(ops.convert_to_numpy(cached), ops.convert_to_numpy(plain))
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(cached_scores), ops.convert_to_numpy(plain_scores), atol=1e-4
+    )
+
+
+def test_step_function_works_on_a_loaded_model():
+    model = gpt(**TINY)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "gpt.keras")
+        model.save(path)
+        loaded = keras.saving.load_model(path)
+    ids = _ids(length=4)
+    a, _ = gpt_step_fn(model, jit=False)(ids, None)
+    b, _ = gpt_step_fn(loaded, jit=False)(ids, None)
+    np.testing.assert_array_equal(ops.convert_to_numpy(a), ops.convert_to_numpy(b))
+
+
+def test_generation_runs_past_the_context_and_long_caches_are_refused():
+    model = gpt(**TINY)
+    prompt = _ids(length=5)
+    for cache in (True, False):
+        step = gpt_step_fn(model, use_cache=cache, jit=False)
+        ids = sampling.generate(step, prompt, 30, sampling.GreedySampler())
+        assert ops.convert_to_numpy(ids).shape == (2, 35)
+    with pytest.raises(ValueError, match="max_length=4"):
+        gpt_step_fn(model, max_length=4, jit=False)(_ids(length=5), None)
+    with pytest.raises(ValueError, match="max_length=17"):
+        gpt_step_fn(model, max_length=17)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"hidden_dim": 130, "num_heads": 4}, "hidden_dim=130, num_heads=4"),
+        ({"vocabulary_size": 0}, "vocabulary_size=0"),
+        ({"num_layers": 1.5}, "num_layers=1.5"),
+        ({"position": "absolute"}, "position='absolute'"),
+        ({"dropout": -0.1}, "dropout=-0.1"),
+        ({"intermediate_dim": 0}, "intermediate_dim=0"),
+    ],
+)
+def test_bad_hyperparameters_name_the_parameter(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        gpt(**{**TINY, **kwargs})
+
+
+def test_train_with_time_budget_learns_a_repeating_sequence():
+    keras.utils.set_random_seed(5)
+    ids = np.tile(np.arange(13), 40)
+    model = gpt(**TINY)
+    history = train_with_time_budget(
+        model, ids, ids, seconds=600.0, sequence_length=8, batch_size=8, learning_rate=1e-2,
+        warmup_steps=5, eval_every=1e9, eval_batches=2, max_steps=150, verbose=0,
+        jit_compile=keras.backend.backend() == "jax",  # XLA's compile time is not needed here
+    )  # fmt: skip
+    assert set(history) == {"seconds", "step", "train_loss", "val_loss", "tokens_per_second"}
+    assert history["step"] == [150]  # the step budget ran out first
+    assert history["val_loss"][-1] < 0.5 * np.log(13)  # well below the uniform guess
+
+
+def test_train_with_time_budget_rejects_bad_arguments():
+    model = gpt(**TINY)
+    with pytest.raises(ValueError, match="seconds=0"):
+        train_with_time_budget(model, np.arange(50), np.arange(50), seconds=0)
+    with pytest.raises(ValueError, match="validation_ids"):
+        train_with_time_budget(model, np.arange(50), np.arange(5), 1.0, sequence_length=8)

@@ -1,0 +1,67 @@
+"""The command line: train a tiny model, sample from it in a fresh process, and refuse bad flags."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lmkeras import gpt_cli
+
+TEXT = "To be, or not to be, that is the question.\n" * 60
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gpt_cli")
+    corpus, out = folder / "corpus.txt", str(folder / "tiny.keras")
+    corpus.write_text(TEXT, encoding="utf-8")
+    gpt_cli.main(["train", "--corpus", str(corpus), "--minutes", "0.05", "--out", out,
+                  "--layers", "1", "--heads", "2", "--width", "16", "--context", "16",
+                  "--batch-size", "4"])  # fmt: skip
+    return out
+
+
+def test_train_writes_a_model_and_its_vocabulary(trained, capsys):
+    assert os.path.isfile(trained) and os.path.isfile(trained + ".vocab.json")
+
+
+def test_sample_loads_in_a_fresh_process(trained):
+    cmd = [sys.executable, "-m", "lmkeras.gpt_cli", "sample", trained, "--prompt", "To be",
+           "--tokens", "20", "--top-p", "0.9", "--seed", "1"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    text = done.stdout.rstrip("\n").splitlines()
+    generated = "\n".join(text)
+    assert generated.startswith("To be") and len(generated) >= len("To be") + 20 - 2  # newlines
+    assert set(generated) <= set(TEXT)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--minutes", "-1", "--out", "m.keras"], "expected a number > 0"),
+        (["train", "--out", "model.h5"], "must end in .keras"),
+        (["train", "--corpus", "no/such/file.txt", "--out", "m.keras"], "existing text file"),
+        (["sample", "no/such/model.keras"], "does not exist"),
+        (["sample", "m.keras", "--top-p", "0.5", "--top-k", "3"], "not allowed with"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_flags_give_clear_errors(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        gpt_cli.main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [(["--top-p", "1.5"], "p=1.5"), (["--prompt", "Zebra"], "not in the vocabulary")],
+)
+def test_bad_sampling_flags_name_the_value(trained, flags, message, capsys):
+    with pytest.raises(SystemExit):
+        gpt_cli.main(["sample", trained, *flags])
+    assert message in capsys.readouterr().err
