@@ -24,6 +24,15 @@ def _positions(inputs, start_index):
     return ops.cast(ops.arange(length) + ops.cast(start_index, "int32"), "float32")
 
 
+def _angles(inputs, start_index, max_wavelength, layer_name):
+    """Angles position × rate_i, rate_i = max_wavelength^(−2i/d), shared by sinusoids and RoPE."""
+    dim = inputs.shape[-1]
+    if dim % 2:
+        raise ValueError(f"{layer_name} needs an even width; received width {dim}.")
+    rates = ops.power(float(max_wavelength), -ops.arange(0, dim, 2, "float32") / dim)
+    return _positions(inputs, start_index)[:, None] * rates[None, :]  # (T, d/2)
+
+
 @keras.saving.register_keras_serializable(package="lmkeras")
 class SinusoidalEncoding(keras.layers.Layer):
     """Fixed sinusoidal position encodings, to be added to the token embeddings.
@@ -55,10 +64,7 @@ class SinusoidalEncoding(keras.layers.Layer):
 
     def call(self, inputs, start_index=0):
         dim = inputs.shape[-1]
-        if dim % 2:
-            raise ValueError(f"SinusoidalEncoding needs an even width; received width {dim}.")
-        rates = ops.power(float(self.max_wavelength), -ops.arange(0, dim, 2, "float32") / dim)
-        angles = _positions(inputs, start_index)[:, None] * rates[None, :]  # (T, d/2)
+        angles = _angles(inputs, start_index, self.max_wavelength, "SinusoidalEncoding")
         # Interleave: (T, d/2, 2) → (T, d), so dims 2i, 2i+1 are sin, cos.
         encoding = ops.reshape(ops.stack([ops.sin(angles), ops.cos(angles)], -1), (-1, dim))
         encoding = ops.cast(encoding, self.compute_dtype)
@@ -162,10 +168,7 @@ class RotaryEmbedding(keras.layers.Layer):
 
     def call(self, inputs, start_index=0):
         dim = inputs.shape[-1]
-        if dim % 2:
-            raise ValueError(f"RotaryEmbedding needs an even width; received width {dim}.")
-        rates = ops.power(float(self.max_wavelength), -ops.arange(0, dim, 2, "float32") / dim)
-        angles = _positions(inputs, start_index)[:, None] * rates[None, :]  # (T, d/2)
+        angles = _angles(inputs, start_index, self.max_wavelength, "RotaryEmbedding")
         angles = ops.concatenate([angles, angles], axis=-1)  # (T, d)
         shape = (1, -1, 1, dim) if len(inputs.shape) == 4 else (1, -1, dim)
         cos = ops.cast(ops.reshape(ops.cos(angles), shape), self.compute_dtype)
