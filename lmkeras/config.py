@@ -99,6 +99,35 @@ def gpu_names() -> list[str]:
     return []
 
 
+def cpu_has_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 matrices in hardware (AMX or AVX-512 BF16; Linux).
+
+    Without them, bfloat16 matmuls are emulated and slower than float32, so a notebook should
+    only switch to `mixed_bfloat16` when this is True.
+    """
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next(
+                (line.split(":", 1)[1].split() for line in f if line.startswith("flags")), []
+            )
+    except OSError:
+        return False
+    return bool({"amx_bf16", "avx512_bf16"} & set(flags))
+
+
+def training_precision() -> str:
+    """The Keras dtype policy that trains fastest here: float16 on a GPU, bfloat16 on a CPU with
+    hardware bfloat16 under TensorFlow, else float32. Mixed policies keep float32 weights.
+    """
+    import keras
+
+    if gpu_names():
+        return "mixed_float16"
+    if keras.backend.backend() == "tensorflow" and cpu_has_bfloat16():
+        return "mixed_bfloat16"
+    return "float32"
+
+
 def environment_report() -> dict[str, object]:
     """Describe the running environment: versions, backend, mode, data folder and GPUs.
 

@@ -5,12 +5,17 @@
 - `distinct_n(sequences, n)`: share of distinct n-grams (diversity of generated text).
 - `repeated_ngram_rate(sequences, n)`: share of n-grams that already occurred earlier in the
   same sequence (repetition, the failure mode of greedy decoding).
+- `corpus_bleu(hypotheses, references)`: BLEU from n-gram counts, with the 13a tokenizer and
+  the smoothing methods of sacrebleu (Post, 2018), which it reproduces to 1e-6.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -101,4 +106,189 @@ def repeated_ngram_rate(sequences: Iterable[Sequence], n: int) -> float:
     return repeated / total if total else 0.0
 
 
-__all__ = ["bits_per_token", "distinct_n", "perplexity", "repeated_ngram_rate"]
+# ----------------------------------------------------------------------------- BLEU
+# mteval-v13a's tokenization, as in sacrebleu: split off punctuation and symbols, but keep
+# periods and commas inside numbers ("3.5", "1,000") and split a dash only after a digit.
+_13A_RULES = [
+    (re.compile(r"([\{-\~\[-\` -\&\(-\+\:-\@\/])"), r" \1 "),
+    (re.compile(r"([^0-9])([\.,])"), r"\1 \2 "),
+    (re.compile(r"([\.,])([^0-9])"), r" \1 \2"),
+    (re.compile(r"([0-9])(-)"), r"\1 \2 "),
+]
+_SMOOTHING = {"none": None, "floor": 0.1, "add-k": 1, "exp": None}
+
+
+def tokenize_13a(text: str) -> list[str]:
+    """The tokens of mteval-v13a (WMT's standard, sacrebleu's default) for one segment.
+
+    Example:
+    >>> tokenize_13a("Tom's 3.5 km-long walk, isn't it?")
+    ["Tom's", '3.5', 'km-long', 'walk', ',', "isn't", 'it', '?']
+    """
+    text = text.replace("<skipped>", "").replace("-\n", "").replace("\n", " ")
+    if "&" in text:
+        for escaped, char in (("&quot;", '"'), ("&amp;", "&"), ("&lt;", "<"), ("&gt;", ">")):
+            text = text.replace(escaped, char)
+    text = f" {text} "
+    for pattern, replacement in _13A_RULES:
+        text = pattern.sub(replacement, text)
+    return text.split()
+
+
+@dataclass(frozen=True)
+class BleuScore:
+    """A corpus BLEU score and the counts it comes from.
+
+    Attributes:
+        score: BLEU in [0, 100].
+        precisions: modified n-gram precisions in percent, smoothed, for n = 1 … max_order.
+        brevity_penalty: exp(1 - r/c) when the hypotheses are shorter than the references.
+        hypothesis_length: c, the total number of hypothesis tokens.
+        reference_length: r, the sum over segments of the reference length closest to the
+            hypothesis' length.
+        matches: clipped n-gram matches per order.
+        totals: hypothesis n-grams per order.
+    """
+
+    score: float
+    precisions: tuple[float, ...]
+    brevity_penalty: float
+    hypothesis_length: int
+    reference_length: int
+    matches: tuple[int, ...]
+    totals: tuple[int, ...]
+
+    def __str__(self) -> str:
+        precisions = "/".join(f"{p:.1f}" for p in self.precisions)
+        return (
+            f"BLEU = {self.score:.2f} {precisions} (BP = {self.brevity_penalty:.3f} "
+            f"ratio = {self.hypothesis_length / max(self.reference_length, 1):.3f})"
+        )
+
+
+def _tokens(text: str, tokenize: str, lowercase: bool) -> list[str]:
+    if not isinstance(text, str):
+        raise TypeError(f"BLEU segments must be str; received {type(text).__name__}.")
+    text = text.lower() if lowercase else text
+    return tokenize_13a(text) if tokenize == "13a" else text.split()
+
+
+def _closest_length(hypothesis_length: int, lengths: list[int]) -> int:
+    # The reference length nearest the hypothesis' length; the shorter one on a tie.
+    return min(lengths, key=lambda length: (abs(length - hypothesis_length), length))
+
+
+def corpus_bleu(
+    hypotheses: Sequence[str],
+    references: Sequence[Sequence[str]],
+    max_order: int = 4,
+    smooth_method: str = "exp",
+    smooth_value: float | None = None,
+    tokenize: str = "13a",
+    lowercase: bool = False,
+) -> BleuScore:
+    """Corpus BLEU (Papineni et al., 2002) from clipped n-gram counts.
+
+    For each order n, every hypothesis n-gram counts as matched at most as many times as it
+    occurs in the one reference where it occurs most (clipping); matches and totals are summed
+    over the corpus before dividing. BLEU = BP · exp(mean of log precisions), where the brevity
+    penalty BP = exp(1 − r/c) punishes a corpus of hypotheses shorter than its references.
+    Smoothing (Chen & Cherry, 2014) keeps a zero precision from zeroing the score:
+    `"exp"` (mteval's; the default, as in sacrebleu) gives the k-th zero precision 1/(2^k · total),
+    `"floor"` gives it `smooth_value`/total (default 0.1), `"add-k"` adds `smooth_value`
+    (default 1) to matches and totals for n ≥ 2, `"none"` leaves it 0.
+
+    Args:
+        hypotheses: one detokenized string per segment.
+        references: one list of reference strings per segment (at least one each; segments
+            may have different numbers of references).
+        max_order: int ≥ 1. Longest n-gram. Defaults to `4`.
+        smooth_method: `"exp"`, `"floor"`, `"add-k"` or `"none"`. Defaults to `"exp"`.
+        smooth_value: float or None for the method's default.
+        tokenize: `"13a"` (sacrebleu's default) or `"none"` (split on whitespace).
+        lowercase: bool. Lower-case hypotheses and references first. Defaults to `False`.
+
+    Returns:
+        `BleuScore`.
+
+    Example:
+    >>> corpus_bleu(["the cat sat on the mat"], [["the cat sat on the mat"]]).score
+    100.00000000000004
+    >>> round(corpus_bleu(["the cat sat on a mat"], [["the cat sat on the mat"]]).score, 2)
+    53.73
+    """
+    if isinstance(max_order, bool) or not isinstance(max_order, (int, np.integer)) or max_order < 1:
+        raise ValueError(f"`max_order` must be an int ≥ 1; received max_order={max_order!r}.")
+    if smooth_method not in _SMOOTHING:
+        raise ValueError(
+            f"`smooth_method` must be one of {sorted(_SMOOTHING)}; received {smooth_method!r}."
+        )
+    if tokenize not in ("13a", "none"):
+        raise ValueError(f"`tokenize` must be '13a' or 'none'; received {tokenize!r}.")
+    if isinstance(hypotheses, str) or isinstance(references, str):
+        raise TypeError("`hypotheses` and `references` must be sequences, not one string.")
+    if len(hypotheses) != len(references):
+        raise ValueError(
+            f"`references` must hold one list per hypothesis; received {len(hypotheses)} "
+            f"hypotheses and {len(references)} reference lists."
+        )
+    value = _SMOOTHING[smooth_method] if smooth_value is None else smooth_value
+    matches = [0] * max_order
+    totals = [0] * max_order
+    hypothesis_length = reference_length = 0
+    for index, (hypothesis, refs) in enumerate(zip(hypotheses, references)):
+        if isinstance(refs, str) or not refs:
+            raise ValueError(
+                f"`references[{index}]` must be a non-empty list of strings; received {refs!r}."
+            )
+        hyp = _tokens(hypothesis, tokenize, lowercase)
+        ref_tokens = [_tokens(ref, tokenize, lowercase) for ref in refs]
+        hypothesis_length += len(hyp)
+        reference_length += _closest_length(len(hyp), [len(r) for r in ref_tokens])
+        for n in range(1, max_order + 1):
+            counts = Counter(_ngrams(hyp, n))
+            most: Counter = Counter()
+            for ref in ref_tokens:
+                most |= Counter(_ngrams(ref, n))  # | keeps the larger count of each n-gram
+            matches[n - 1] += sum(min(c, most[g]) for g, c in counts.items())
+            totals[n - 1] += max(len(hyp) - n + 1, 0)
+    brevity = 1.0
+    if hypothesis_length < reference_length:
+        brevity = math.exp(1 - reference_length / hypothesis_length) if hypothesis_length else 0.0
+    precisions = [0.0] * max_order
+    result = dict(
+        brevity_penalty=brevity,
+        hypothesis_length=hypothesis_length,
+        reference_length=reference_length,
+        matches=tuple(matches),
+        totals=tuple(totals),
+    )
+    if not any(matches):
+        return BleuScore(score=0.0, precisions=tuple(precisions), **result)
+    halvings = 1.0
+    for n in range(max_order):
+        matched, total = matches[n], totals[n]
+        if smooth_method == "add-k" and n > 0:
+            matched, total = matched + value, total + value
+        if total == 0:
+            break  # no hypothesis is this long: this and higher precisions stay 0
+        if matched == 0 and smooth_method == "exp":
+            halvings *= 2
+            precisions[n] = 100.0 / (halvings * total)
+        elif matched == 0 and smooth_method == "floor":
+            precisions[n] = 100.0 * value / total
+        else:
+            precisions[n] = 100.0 * matched / total
+    log_mean = sum(math.log(p) if p > 0 else -9999999999.0 for p in precisions) / max_order
+    return BleuScore(score=brevity * math.exp(log_mean), precisions=tuple(precisions), **result)
+
+
+__all__ = [
+    "BleuScore",
+    "bits_per_token",
+    "corpus_bleu",
+    "distinct_n",
+    "perplexity",
+    "repeated_ngram_rate",
+    "tokenize_13a",
+]

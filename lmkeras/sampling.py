@@ -397,6 +397,11 @@ def beam_search(
         lengths = ops.take(lengths, beam, axis=0) + ops.cast(ops.logical_not(was_done), "int32")
         if end_id is not None:
             done = ops.logical_or(was_done, token == end_id)
+            if step < max_new_tokens - 1 and bool(ops.convert_to_numpy(ops.all(done))):
+                # Every beam has ended: later steps would only append end_id at no cost.
+                fill = ops.full((rows, max_new_tokens - step - 1), end_id, "int32")
+                ids = ops.concatenate([ids, fill], axis=1)
+                break
         if step < max_new_tokens - 1:
             logits, state = step_fn(token[:, None], _take_state(state, beam))
     lengths = ops.reshape(ops.cast(lengths, "float32"), (batch, K))

@@ -102,6 +102,9 @@ class MultiHeadAttention(keras.layers.Layer):
             and values of earlier positions (self-attention only); the new keys/values are
             written at `cache_index` and the queries attend to positions `< cache_index + Tq`.
         cache_index: int or scalar int tensor. Number of positions already in `cache`.
+        key_value: optional tensor `(batch, 2, Tk, num_heads, head_dim)` from
+            `project_key_value`: keys and values already projected, used instead of projecting
+            `key`/`value` again (cross-attention to a fixed encoder output, step after step).
         return_attention_scores: bool. Also return the weights `(batch, heads, Tq, Tk)`.
         training: bool or None.
 
@@ -186,15 +189,18 @@ class MultiHeadAttention(keras.layers.Layer):
         use_causal_mask=False,
         cache=None,
         cache_index=None,
+        key_value=None,
         return_attention_scores=False,
         training=None,
     ):
-        value = query if value is None else value
-        key = value if key is None else key
         start = 0 if cache_index is None else cache_index
         q = self.query_dense(query)  # (B, Tq, H, D)
-        k = self.key_dense(key)  # (B, Tk, H, D)
-        v = self.value_dense(value)
+        if key_value is None:
+            value = query if value is None else value
+            k = self.key_dense(value if key is None else key)  # (B, Tk, H, D)
+            v = self.value_dense(value)
+        else:
+            k, v = key_value[:, 0], key_value[:, 1]
         if self.rotary_layer is not None:
             q = self.rotary_layer(q, start_index=start)
             k = self.rotary_layer(k, start_index=start)
@@ -225,6 +231,11 @@ class MultiHeadAttention(keras.layers.Layer):
         if cache is not None:
             outputs += (cache,)
         return outputs[0] if len(outputs) == 1 else outputs
+
+    def project_key_value(self, value, key=None):
+        """Keys and values of `value` (and `key`, default `value`): `(batch, 2, Tk, H, D)`."""
+        key = value if key is None else key
+        return ops.stack([self.key_dense(key), self.value_dense(value)], axis=1)
 
     def get_config(self):
         config = super().get_config()

@@ -1,10 +1,12 @@
-"""Transformer building blocks: the position-wise MLP, the pre-LayerNorm decoder block, and a
-token embedding whose table doubles as the output layer (weight tying).
+"""Transformer building blocks: the position-wise MLP, pre-LayerNorm encoder and decoder blocks,
+and a token embedding whose table doubles as the output layer (weight tying).
 
 A decoder block is x + Attention(LayerNorm(x)) followed by x + MLP(LayerNorm(x)) (pre-LN, as in
 GPT-2 and nanoGPT: the residual path stays an identity, which trains stably without warm-up
-tricks). The pieces are separate layers so that an encoder block or a cross-attention block
-can reuse them.
+tricks). An encoder block is the same without the causal mask, hiding padded source positions
+instead. A translation decoder block (`cross_attention=True`) adds x + CrossAttention(LayerNorm(x),
+encoder outputs) between the two, where the mask is the *source's* padding mask: the decoder's
+causal mask has nothing to do with the encoder's positions.
 """
 
 from __future__ import annotations
@@ -74,26 +76,142 @@ class FeedForward(keras.layers.Layer):
         return config
 
 
+def _split(outputs):
+    return (outputs[0], outputs[1:]) if isinstance(outputs, tuple) else (outputs, ())
+
+
+@keras.saving.register_keras_serializable(package="lmkeras")
+class TransformerEncoderBlock(keras.layers.Layer):
+    """Pre-LayerNorm encoder block: multi-head self-attention over the whole input, then an MLP.
+
+    Args:
+        num_heads: int ≥ 1. Attention heads; must divide the input width.
+        intermediate_dim: int ≥ 1. Hidden width of the MLP.
+        dropout: float in [0, 1). Dropout on attention weights and both residual branches.
+            Defaults to `0.0`.
+        layer_norm_epsilon: float. Defaults to `1e-5`.
+        **kwargs: base layer arguments.
+
+    Call arguments:
+        inputs: tensor `(batch, S, width)`.
+        padding_mask: optional bool `(batch, S)`, False at padded positions: no position
+            attends to them.
+        return_attention_scores: bool. Also return the weights `(batch, heads, S, S)`.
+        training: bool or None.
+
+    Example:
+    >>> block = TransformerEncoderBlock(num_heads=2, intermediate_dim=16)
+    >>> tuple(block(ops.ones((1, 3, 8)), padding_mask=ops.array([[True, True, False]])).shape)
+    (1, 3, 8)
+    """
+
+    def __init__(self, num_heads, intermediate_dim, dropout=0.0, layer_norm_epsilon=1e-5, **kwargs):
+        super().__init__(**kwargs)
+        _check_positive_int("num_heads", num_heads)
+        _check_positive_int("intermediate_dim", intermediate_dim)
+        _check_rate("dropout", dropout)
+        self.num_heads = num_heads
+        self.intermediate_dim = intermediate_dim
+        self.dropout = dropout
+        self.layer_norm_epsilon = layer_norm_epsilon
+
+    def build(self, inputs_shape):
+        _build_sublayers(self, inputs_shape, ("attention",))
+
+    def call(self, inputs, padding_mask=None, return_attention_scores=False, training=None):
+        mask = None if padding_mask is None else ops.cast(padding_mask, "bool")[:, None, :]
+        attended, extras = _split(
+            self.attention(
+                self.attention_norm(inputs),
+                attention_mask=mask,
+                return_attention_scores=return_attention_scores,
+                training=training,
+            )
+        )
+        x = inputs + _dropped(self, attended, training)
+        x = x + self.mlp(self.mlp_norm(x), training=training)
+        return (x, *extras) if extras else x
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            num_heads=self.num_heads,
+            intermediate_dim=self.intermediate_dim,
+            dropout=self.dropout,
+            layer_norm_epsilon=self.layer_norm_epsilon,
+        )
+        return config
+
+
+def _build_sublayers(block, inputs_shape, attentions, rotary=False):
+    """Build each block's LayerNorm + attention pairs (named by `attentions`) and its MLP."""
+    width = inputs_shape[-1]
+    if width % block.num_heads:
+        raise ValueError(
+            f"`num_heads` must divide the width; received width={width}, "
+            f"num_heads={block.num_heads}."
+        )
+    policy = block.dtype_policy
+    eps = block.layer_norm_epsilon
+    for name in attentions:
+        norm = keras.layers.LayerNormalization(epsilon=eps, name=f"{name}_norm", dtype=policy)
+        norm.build(inputs_shape)
+        attention = MultiHeadAttention(
+            block.num_heads,
+            width // block.num_heads,
+            dropout=block.dropout,
+            rotary=rotary and name == "attention",
+            name=name,
+            dtype=policy,
+        )
+        attention.build(inputs_shape)
+        setattr(block, f"{name}_norm", norm)
+        # `cross_attention` is also the block's bool argument, so its layer gets a suffix.
+        setattr(block, "attention" if name == "attention" else f"{name}_layer", attention)
+    block.mlp_norm = keras.layers.LayerNormalization(epsilon=eps, name="mlp_norm", dtype=policy)
+    block.mlp_norm.build(inputs_shape)
+    block.mlp = FeedForward(block.intermediate_dim, dropout=block.dropout, name="mlp", dtype=policy)
+    block.mlp.build(inputs_shape)
+    block.residual_dropout = keras.layers.Dropout(block.dropout) if block.dropout > 0 else None
+
+
+def _dropped(block, x, training):
+    return x if block.residual_dropout is None else block.residual_dropout(x, training=training)
+
+
 @keras.saving.register_keras_serializable(package="lmkeras")
 class TransformerDecoderBlock(keras.layers.Layer):
     """Pre-LayerNorm decoder block: causal multi-head self-attention, then a GELU MLP.
+
+    With `cross_attention=True` (a translation decoder) a cross-attention sub-block sits between
+    them: queries from the decoder, keys and values from the encoder's outputs, masked by the
+    source's padding mask.
 
     Args:
         num_heads: int ≥ 1. Attention heads; must divide the input width.
         intermediate_dim: int ≥ 1. Hidden width of the MLP.
         dropout: float in [0, 1). Dropout on attention weights and on both residual branches.
             Defaults to `0.0`.
-        rotary: bool. Use rotary position embeddings (RoPE) in the attention. Defaults to
+        rotary: bool. Use rotary position embeddings (RoPE) in the self-attention. Defaults to
             `False`.
         layer_norm_epsilon: float. Defaults to `1e-5`.
+        cross_attention: bool. Add cross-attention to an encoder's outputs. Defaults to
+            `False`.
         **kwargs: base layer arguments.
 
     Call arguments:
         inputs: tensor `(batch, T, width)`.
+        encoder_outputs: tensor `(batch, S, width)`; required with `cross_attention` unless
+            `cross_key_value` is given.
+        encoder_padding_mask: optional bool `(batch, S)`, False at padded source positions.
         cache: optional tensor `(batch, 2, max_length, heads, head_dim)`: this block's key/value
             cache (see `MultiHeadAttention`).
         cache_index: int or scalar int tensor. Positions already in the cache.
-        return_attention_scores: bool. Also return the attention weights.
+        cross_key_value: optional `(batch, 2, S, heads, head_dim)` from
+            `block.cross_attention_layer.project_key_value(encoder_outputs)`: the encoder's keys and
+            values, computed once per sentence instead of once per generated token.
+        return_attention_scores: bool. Also return the self-attention weights and, with
+            `cross_attention`, the cross-attention weights `(batch, heads, T, S)`.
         training: bool or None.
 
     Returns:
@@ -112,6 +230,7 @@ class TransformerDecoderBlock(keras.layers.Layer):
         dropout=0.0,
         rotary=False,
         layer_norm_epsilon=1e-5,
+        cross_attention=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -123,54 +242,55 @@ class TransformerDecoderBlock(keras.layers.Layer):
         self.dropout = dropout
         self.rotary = rotary
         self.layer_norm_epsilon = layer_norm_epsilon
+        self.cross_attention = cross_attention
 
-    def build(self, inputs_shape):
-        width = inputs_shape[-1]
-        if width % self.num_heads:
-            raise ValueError(
-                f"`num_heads` must divide the width; received width={width}, "
-                f"num_heads={self.num_heads}."
-            )
-        policy = self.dtype_policy
-        eps = self.layer_norm_epsilon
-        self.attention_norm = keras.layers.LayerNormalization(
-            epsilon=eps, name="attention_norm", dtype=policy
-        )
-        self.attention_norm.build(inputs_shape)
-        self.attention = MultiHeadAttention(
-            self.num_heads,
-            width // self.num_heads,
-            dropout=self.dropout,
-            rotary=self.rotary,
-            name="attention",
-            dtype=policy,
-        )
-        self.attention.build(inputs_shape)
-        self.mlp_norm = keras.layers.LayerNormalization(epsilon=eps, name="mlp_norm", dtype=policy)
-        self.mlp_norm.build(inputs_shape)
-        self.mlp = FeedForward(
-            self.intermediate_dim, dropout=self.dropout, name="mlp", dtype=policy
-        )
-        self.mlp.build(inputs_shape)
-        self.residual_dropout = keras.layers.Dropout(self.dropout) if self.dropout > 0 else None
+    def build(self, inputs_shape, *args, **kwargs):
+        names = ("attention", "cross_attention") if self.cross_attention else ("attention",)
+        _build_sublayers(self, inputs_shape, names, rotary=self.rotary)
 
     def call(
-        self, inputs, cache=None, cache_index=None, return_attention_scores=False, training=None
+        self,
+        inputs,
+        encoder_outputs=None,
+        encoder_padding_mask=None,
+        cache=None,
+        cache_index=None,
+        cross_key_value=None,
+        return_attention_scores=False,
+        training=None,
     ):
-        outputs = self.attention(
-            self.attention_norm(inputs),
-            use_causal_mask=True,
-            cache=cache,
-            cache_index=cache_index,
-            return_attention_scores=return_attention_scores,
-            training=training,
+        attended, extras = _split(
+            self.attention(
+                self.attention_norm(inputs),
+                use_causal_mask=True,
+                cache=cache,
+                cache_index=cache_index,
+                return_attention_scores=return_attention_scores,
+                training=training,
+            )
         )
-        attended, extras = (
-            (outputs[0], outputs[1:]) if isinstance(outputs, tuple) else (outputs, ())
-        )
-        if self.residual_dropout is not None:
-            attended = self.residual_dropout(attended, training=training)
-        x = inputs + attended
+        x = inputs + _dropped(self, attended, training)
+        if self.cross_attention:
+            if encoder_outputs is None and cross_key_value is None:
+                raise ValueError(
+                    "A block with cross_attention=True needs `encoder_outputs` (or "
+                    "`cross_key_value`); received neither."
+                )
+            mask = encoder_padding_mask
+            if mask is not None:
+                mask = ops.cast(mask, "bool")[:, None, :]  # (B, 1, S): hide padded keys
+            crossed = self.cross_attention_layer(
+                self.cross_attention_norm(x),
+                encoder_outputs,
+                attention_mask=mask,
+                key_value=cross_key_value,
+                return_attention_scores=return_attention_scores,
+                training=training,
+            )
+            crossed, cross_weights = _split(crossed)
+            x = x + _dropped(self, crossed, training)
+            # Order of the extras: self weights, cross weights, cache.
+            extras = extras[:1] + cross_weights + extras[1:] if return_attention_scores else extras
         x = x + self.mlp(self.mlp_norm(x), training=training)
         return (x, *extras) if extras else x
 
@@ -182,6 +302,7 @@ class TransformerDecoderBlock(keras.layers.Layer):
             dropout=self.dropout,
             rotary=self.rotary,
             layer_norm_epsilon=self.layer_norm_epsilon,
+            cross_attention=self.cross_attention,
         )
         return config
 

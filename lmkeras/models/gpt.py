@@ -115,7 +115,7 @@ def gpt(
     return keras.Model(ids, logits, name=name)
 
 
-def _compile(fn, model, jit=True):
+def compile_step(fn, model, jit=True):
     """Compile `fn(*tensors)` that calls `model`'s layers, the way Keras compiles `predict`.
 
     The only backend-specific code of the module: XLA through `tf.function` on TensorFlow,
@@ -127,7 +127,7 @@ def _compile(fn, model, jit=True):
     if backend == "tensorflow":
         import tensorflow as tf
 
-        return tf.function(fn, jit_compile=True)
+        return tf.function(fn, jit_compile=True, reduce_retracing=True)
     import jax
 
     variables = model.variables
@@ -199,8 +199,8 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
         logits = model(ids, training=False)  # (B, T, V)
         return ops.take(logits, last, axis=1)
 
-    compiled_cached = _compile(cached, model, jit)
-    compiled_uncached = _compile(uncached, model, jit)
+    compiled_cached = compile_step(cached, model, jit)
+    compiled_uncached = compile_step(uncached, model, jit)
 
     def step_fn(new_ids, state):
         new_ids = ops.cast(new_ids, "int32")
