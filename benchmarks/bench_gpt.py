@@ -2,11 +2,14 @@
 generation speed-up, and optionally the 10-minute quality run. Run it holding the exclusive lock:
 
     flock -x /tmp/lmkeras-cpu.lock env LMKERAS_DATA_DIR=/work/shared/data \\
-        python benchmarks/bench_gpt.py [--rounds 2] [--quality-minutes 10]
+        python benchmarks/bench_gpt.py [--rounds 2] [--quality-minutes 10] \\
+        [--impls pytorch,keras-tensorflow-xla,keras-jax,pytorch-bf16,keras-tensorflow-bf16]
 
 Each measurement runs in its own process (a Keras backend is fixed per process) and the
 implementations alternate within each round, so load drifts hit them alike. Compilation and
 warm-up steps are excluded from throughput; the figures are steady-state tokens per second.
+Generation times 256 greedy tokens four ways (with and without the cache, the loop compiled by
+`gpt_generate` or driven from Python by `sampling.generate`), each on its second run.
 """
 
 from __future__ import annotations
@@ -23,11 +26,16 @@ CONFIGS = {  # name: (vocab, context, layers, heads, width, batch)
     "large": (65, 256, 6, 6, 384, 64),  # nanoGPT's shakespeare-char GPU recipe
 }
 STEPS = {"small": (10, 40), "large": (2, 3)}  # (warm-up, measured) steps
-IMPLS = {  # name: (KERAS_BACKEND or None for PyTorch, jit_compile)
-    "pytorch": (None, None),
-    "keras-tensorflow-xla": ("tensorflow", True),
-    "keras-jax": ("jax", True),
+IMPLS = {  # name: (KERAS_BACKEND or None for PyTorch, jit_compile, bfloat16 mixed precision)
+    "pytorch": (None, None, False),
+    "keras-tensorflow-xla": ("tensorflow", True, False),
+    "keras-jax": ("jax", True, False),
+    # Mixed bfloat16 (float32 weights) on both sides: torch.autocast against Keras's
+    # mixed_bfloat16 policy without XLA (TensorFlow's oneDNN kernels use AMX; its XLA does not).
+    "pytorch-bf16": (None, None, True),
+    "keras-tensorflow-bf16": ("tensorflow", False, True),
 }
+DEFAULT_IMPLS = "pytorch,keras-tensorflow-xla,keras-jax"
 
 
 def worker_throughput(impl, config):
@@ -37,10 +45,16 @@ def worker_throughput(impl, config):
         sys.path.insert(0, os.path.dirname(__file__))
         from torch_gpt import tokens_per_second
 
-        return tokens_per_second(vocab, context, layers, heads, width, batch, steps, warmup)
+        return tokens_per_second(
+            vocab, context, layers, heads, width, batch, steps, warmup, bfloat16=IMPLS[impl][2]
+        )
+    import keras
     import numpy as np
 
     from lmkeras.models.gpt import compile_for_training, gpt
+
+    if IMPLS[impl][2]:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
 
     model = gpt(vocab, context, layers, heads, width)
     compile_for_training(model, jit_compile=IMPLS[impl][1])
@@ -62,24 +76,33 @@ def _timed(fn):
 
 
 def worker_generation(impl, config, new_tokens=256):
+    """Greedy tokens/s with and without the cache, in the compiled loop and the Python loop."""
     import numpy as np
 
     from lmkeras import sampling
-    from lmkeras.models.gpt import gpt, gpt_step_fn
+    from lmkeras.models.gpt import gpt, gpt_generate, gpt_step_fn
 
     vocab, _, layers, heads, width, _ = CONFIGS[config]
     prompt = np.random.default_rng(0).integers(0, vocab, (1, 8)).astype("int32")
     model = gpt(vocab, 8 + new_tokens, layers, heads, width)
     greedy = sampling.GreedySampler()
-    times, outs = {}, {}
-    for cache in (True, False):
+    runs = {
+        "compiled_loop_cache": lambda: gpt_generate(model, prompt, new_tokens),
+        "compiled_loop_no_cache": lambda: gpt_generate(model, prompt, new_tokens, use_cache=False),
+    }
+    for name, cache in (("python_loop_cache", True), ("python_loop_no_cache", False)):
         step = gpt_step_fn(model, use_cache=cache)
-        times[cache], outs[cache] = _timed(
-            lambda step=step: sampling.generate(step, prompt, new_tokens, greedy)
-        )
-    same = bool(np.array_equal(np.asarray(outs[True]), np.asarray(outs[False])))
-    return {"cached_tok_s": new_tokens / times[True], "uncached_tok_s": new_tokens / times[False],
-            "speedup": times[False] / times[True], "same_tokens": same}  # fmt: skip
+        runs[name] = lambda step=step: sampling.generate(step, prompt, new_tokens, greedy)
+    result, outs = {}, []
+    for name, run in runs.items():
+        seconds, out = _timed(run)
+        result[name] = round(new_tokens / seconds, 1)
+        outs.append(np.asarray(out))
+    cached = max(result["compiled_loop_cache"], result["python_loop_cache"])
+    uncached = max(result["compiled_loop_no_cache"], result["python_loop_no_cache"])
+    result["speedup"] = round(cached / uncached, 2)
+    result["same_tokens"] = all(np.array_equal(outs[0], out) for out in outs)
+    return result
 
 
 def worker_quality(minutes):
@@ -102,9 +125,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--configs", default="small,large")
-    parser.add_argument("--impls", default=",".join(IMPLS))
+    parser.add_argument("--impls", default=DEFAULT_IMPLS, help=f"from {', '.join(IMPLS)}")
     parser.add_argument("--generation", default="keras-tensorflow-xla,keras-jax,pytorch")
-    parser.add_argument("--generation-configs", default="large")
+    parser.add_argument("--generation-configs", default="small,large")
     parser.add_argument("--quality-minutes", type=float, default=0.0)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--impl", help=argparse.SUPPRESS)
@@ -127,15 +150,19 @@ def main():
                 value = run_worker("throughput", i, c)
                 results[c, i].append(value)
                 print(f"round {r} {c:5s} {i:22s} {value}", flush=True)
-    print("\nTraining throughput, tokens/s (best of rounds) and ratio to PyTorch eager")
+    print("\nTraining throughput, tokens/s (best of rounds) and ratio to PyTorch eager float32")
     for c in configs:
         best = {i: max(v for v in results[c, i] if isinstance(v, float)) for i in impls
                 if any(isinstance(v, float) for v in results[c, i])}  # fmt: skip
         for i, value in best.items():
             ratio = value / best["pytorch"] if "pytorch" in best else float("nan")
-            print(f"  {c:5s} {str(CONFIGS[c]):28s} {i:22s} {value:10.0f}  {ratio:5.2f}x")
+            line = f"  {c:5s} {str(CONFIGS[c]):28s} {i:22s} {value:10.0f}  {ratio:5.2f}x"
+            if IMPLS[i][2] and "pytorch-bf16" in best:
+                line += f"  ({value / best['pytorch-bf16']:.2f}x PyTorch bf16)"
+            print(line)
     if args.generation:
-        print("\nGeneration of 256 new tokens (batch 1, greedy), KV cache vs none")
+        print("\nGeneration of 256 new tokens (batch 1, greedy): tokens/s; speedup = the faster")
+        print("cached loop over the faster uncached loop")
         for c in args.generation_configs.split(","):
             for i in args.generation.split(","):
                 print(f"  {c:5s} {i:22s} {run_worker('generation', i, c)}", flush=True)

@@ -47,8 +47,13 @@ class GPT(nn.Module):
         return self.ln_f(x) @ self.tokens.weight.T  # tied output layer
 
 
-def tokens_per_second(vocab, context, layers, heads, width, batch, steps, warmup, seed=0):
-    """Train steps (AdamW, clip 1.0) on random ids; return steady-state tokens per second."""
+def tokens_per_second(vocab, context, layers, heads, width, batch, steps, warmup, seed=0,
+                      bfloat16=False):  # fmt: skip
+    """Train steps (AdamW, clip 1.0) on random ids; return steady-state tokens per second.
+
+    `bfloat16=True` runs the forward pass under `torch.autocast` (mixed precision, float32
+    weights), PyTorch's counterpart of Keras's `mixed_bfloat16` policy.
+    """
     torch.manual_seed(seed)
     model = GPT(vocab, context, layers, heads, width)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.99), weight_decay=0.1)
@@ -57,7 +62,9 @@ def tokens_per_second(vocab, context, layers, heads, width, batch, steps, warmup
     for i in range(warmup + steps):
         if i == warmup:
             tic = time.perf_counter()
-        loss = F.cross_entropy(model(x).view(-1, vocab), y.view(-1))
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
+            logits = model(x)
+        loss = F.cross_entropy(logits.float().view(-1, vocab), y.view(-1))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

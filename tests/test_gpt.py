@@ -11,7 +11,7 @@ import pytest
 from keras import ops
 
 from lmkeras import sampling
-from lmkeras.models.gpt import gpt, gpt_step_fn, train_with_time_budget
+from lmkeras.models.gpt import gpt, gpt_generate, gpt_step_fn, train_with_time_budget
 from lmkeras.testing import check_model
 
 # Cached and uncached logits differ only by float32 summation order.
@@ -84,6 +84,47 @@ def test_works_with_every_sampler(sampler):
     assert ids.shape == (2, 8) and ids.dtype == np.int32
     assert ((ids >= 0) & (ids < 13)).all()
     np.testing.assert_array_equal(ids[:, :2], prompt)
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+@pytest.mark.parametrize("jit", [False, True])
+def test_compiled_loop_gives_the_tokens_of_the_python_loop(use_cache, jit):
+    keras.utils.set_random_seed(5)
+    model = gpt(**TINY, position="rope")
+    prompt = _ids(length=3)
+    expected = sampling.generate(
+        gpt_step_fn(model, jit=False), prompt, 12, sampling.GreedySampler()
+    )
+    got = gpt_generate(model, prompt, 12, use_cache=use_cache, jit=jit)
+    np.testing.assert_array_equal(ops.convert_to_numpy(got), ops.convert_to_numpy(expected))
+
+
+@pytest.mark.parametrize(
+    "sampler",
+    [sampling.TemperatureSampler(1.5), sampling.TopKSampler(5), sampling.TopPSampler(0.9)],
+    ids=lambda s: type(s).__name__,
+)
+def test_compiled_loop_samples_reproducibly_with_a_seed(sampler):
+    model = gpt(**TINY)
+    prompt = _ids(batch=4, length=2)
+    runs = [gpt_generate(model, prompt, 12, sampler, seed=seed, use_cache=cache)
+            for seed, cache in ((7, True), (7, True), (8, True), (7, False))]  # fmt: skip
+    runs = [ops.convert_to_numpy(run) for run in runs]
+    np.testing.assert_array_equal(runs[0], runs[1])
+    np.testing.assert_array_equal(runs[0], runs[3])  # the cache changes nothing but the speed
+    assert not np.array_equal(runs[0], runs[2])
+    assert runs[0].shape == (4, 14) and ((runs[0] >= 0) & (runs[0] < 13)).all()
+    np.testing.assert_array_equal(runs[0][:, :2], prompt)
+
+
+def test_compiled_loop_refuses_text_longer_than_the_context():
+    model = gpt(**TINY)
+    with pytest.raises(ValueError, match=r"sequence_length=16; received 5 \+ 12 = 17"):
+        gpt_generate(model, _ids(length=5), 12)
+    with pytest.raises(ValueError, match="max_new_tokens=0"):
+        gpt_generate(model, _ids(length=5), 0)
+    with pytest.raises(TypeError, match="sampler"):
+        gpt_generate(model, _ids(length=5), 2, sampler="greedy")
 
 
 def test_beam_search_reorders_the_cache():

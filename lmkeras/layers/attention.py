@@ -77,8 +77,10 @@ def scaled_dot_product_attention(query, key, value, mask=None, dropout=None, tra
 class MultiHeadAttention(keras.layers.Layer):
     """Multi-head attention with an optional causal mask, rotary positions and a KV cache.
 
-    Each head projects the inputs to queries, keys and values of size `head_dim`, attends with
-    `scaled_dot_product_attention`, and an output projection mixes the heads. Kernels have the
+    Each head projects the inputs to queries, keys and values of size `head_dim`, attends, and
+    an output projection mixes the heads. Attention is `scaled_dot_product_attention` when the
+    weights are asked for or dropped out; otherwise `keras.ops.dot_product_attention`, the same
+    formula run by each backend's native kernel. Kernels have the
     shapes of `keras.layers.MultiHeadAttention` (query/key/value `(dim, heads, head_dim)`, output
     `(heads, head_dim, dim)`), in the order query, key, value, output.
 
@@ -205,26 +207,34 @@ class MultiHeadAttention(keras.layers.Layer):
             q = self.rotary_layer(q, start_index=start)
             k = self.rotary_layer(k, start_index=start)
         if cache is not None:
+            # One in-place write of the new positions (stacking the whole cache would copy it).
             zero = ops.zeros((), "int32")
-            at = [zero, ops.cast(start, "int32"), zero, zero]
-            k = ops.slice_update(cache[:, 0], at, ops.cast(k, cache.dtype))
-            v = ops.slice_update(cache[:, 1], at, ops.cast(v, cache.dtype))
-            cache = ops.stack([k, v], axis=1)  # (B, 2, max_length, H, D)
+            new = ops.cast(ops.stack([k, v], axis=1), cache.dtype)  # (B, 2, Tq, H, D)
+            cache = ops.slice_update(cache, [zero, zero, ops.cast(start, "int32"), zero, zero], new)
+            k, v = cache[:, 0], cache[:, 1]  # (B, max_length, H, D)
         mask = attention_mask
         if mask is not None:
             mask = ops.expand_dims(ops.cast(mask, "bool"), axis=1)  # (B, 1, Tq, Tk)
         if use_causal_mask or cache is not None:
             causal = causal_mask(ops.shape(q)[1], ops.shape(k)[1], offset=start)
             mask = causal if mask is None else ops.logical_and(mask, causal)
-        output, weights = scaled_dot_product_attention(
-            ops.transpose(q, (0, 2, 1, 3)),  # (B, H, Tq, D)
-            ops.transpose(k, (0, 2, 1, 3)),  # (B, H, Tk, D)
-            ops.transpose(v, (0, 2, 1, 3)),
-            mask=mask,
-            dropout=self.dropout_layer,
-            training=training,
-        )
-        output = self.output_dense(ops.transpose(output, (0, 2, 1, 3)))  # (B, Tq, dim)
+        if return_attention_scores or (self.dropout_layer is not None and training):
+            output, weights = scaled_dot_product_attention(
+                ops.transpose(q, (0, 2, 1, 3)),  # (B, H, Tq, D)
+                ops.transpose(k, (0, 2, 1, 3)),  # (B, H, Tk, D)
+                ops.transpose(v, (0, 2, 1, 3)),
+                mask=mask,
+                dropout=self.dropout_layer,
+                training=training,
+            )
+            output = ops.transpose(output, (0, 2, 1, 3))  # (B, Tq, H, D)
+        else:
+            # The same formula as Keras's fused op, which each backend implements natively
+            # (PyTorch's scaled_dot_product_attention, jax.nn's) in the (B, T, H, D) layout.
+            if mask is not None and len(mask.shape) == 2:
+                mask = mask[None, None]  # (1, 1, Tq, Tk)
+            output = ops.dot_product_attention(q, k, v, mask=mask, scale=self.head_dim**-0.5)
+        output = self.output_dense(output)  # (B, Tq, dim)
         outputs = (output,)
         if return_attention_scores:
             outputs += (weights,)

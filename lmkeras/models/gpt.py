@@ -148,6 +148,46 @@ def _head(model, x):
     return model.get_layer("token_embedding")(x, reverse=True)
 
 
+def _cached_forward(model, max_length):
+    """`forward(ids, caches, index) -> (last logits, caches)` and `empty(batch)` caches."""
+    blocks = [layer for layer in model.layers if isinstance(layer, TransformerDecoderBlock)]
+    names = [layer.name for layer in model.layers]
+    positions = model.get_layer("position_embedding") if "position_embedding" in names else None
+
+    def forward(ids, caches, index):
+        x = model.get_layer("token_embedding")(ids)
+        if positions is not None:
+            x = x + positions(x, start_index=index)
+        new_caches = []
+        for block, cache in zip(blocks, caches):
+            x, cache = block(x, cache=cache, cache_index=index)
+            new_caches.append(cache)
+        return _head(model, x[:, -1:])[:, 0], new_caches
+
+    def empty(batch):
+        first = blocks[0].attention
+        shape = (batch, 2, max_length, first.num_heads, first.head_dim)
+        return [ops.zeros(shape, model.compute_dtype) for _ in blocks]
+
+    return forward, empty
+
+
+def _cache_length(model, max_length):
+    """The KV cache length: `max_length`, checked against a learned position table."""
+    names = [layer.name for layer in model.layers]
+    positions = model.get_layer("position_embedding") if "position_embedding" in names else None
+    limit = positions.sequence_length if isinstance(positions, PositionEmbedding) else None
+    if max_length is None:
+        max_length = limit or 1024
+    _positive_int("max_length", max_length)
+    if limit is not None and max_length > limit:
+        raise ValueError(
+            f"`max_length` must be at most the model's sequence_length={limit} (learned "
+            f"positions); received max_length={max_length}."
+        )
+    return max_length, limit
+
+
 def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
     """Make the `step_fn(new_ids, state) -> (logits, state)` of `lmkeras.sampling` for a GPT.
 
@@ -158,6 +198,10 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
     generation can run past the context. Without the cache, the state is the ids so far and
     every call reruns the model on the whole prefix (cropped to the last `sequence_length` ids,
     right-padded to a multiple of `bucket` so a compiled step is reused).
+
+    Python drives the loop, one compiled call per token, so any strategy of `lmkeras.sampling`
+    (beam search, n-gram bans, end tokens) works with it; `gpt_generate` compiles the whole
+    loop instead, which is several times faster for small models.
 
     Args:
         model: a `keras.Model` built by `gpt()`.
@@ -170,36 +214,14 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
     Returns:
         The step function.
     """
-    blocks = [layer for layer in model.layers if isinstance(layer, TransformerDecoderBlock)]
-    names = [layer.name for layer in model.layers]
-    positions = model.get_layer("position_embedding") if "position_embedding" in names else None
-    limit = positions.sequence_length if isinstance(positions, PositionEmbedding) else None
-    if max_length is None:
-        max_length = limit or 1024
-    _positive_int("max_length", max_length)
-    if limit is not None and max_length > limit:
-        raise ValueError(
-            f"`max_length` must be at most the model's sequence_length={limit} (learned "
-            f"positions); received max_length={max_length}."
-        )
-
-    def embed(ids, start):
-        x = model.get_layer("token_embedding")(ids)
-        return x if positions is None else x + positions(x, start_index=start)
-
-    def cached(ids, caches, index):
-        x = embed(ids, index)
-        new_caches = []
-        for block, cache in zip(blocks, caches):
-            x, cache = block(x, cache=cache, cache_index=index)
-            new_caches.append(cache)
-        return _head(model, x[:, -1:])[:, 0], new_caches
+    max_length, limit = _cache_length(model, max_length)
+    forward, empty = _cached_forward(model, max_length)
 
     def uncached(ids, last):
         logits = model(ids, training=False)  # (B, T, V)
         return ops.take(logits, last, axis=1)
 
-    compiled_cached = compile_step(cached, model, jit)
+    compiled_cached = compile_step(forward, model, jit)
     compiled_uncached = compile_step(uncached, model, jit)
 
     def step_fn(new_ids, state):
@@ -227,15 +249,114 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
             ]
             state, length = None, ops.shape(new_ids)[1]
         if state is None:
-            first = blocks[0].attention
-            shape = (batch, 2, max_length, first.num_heads, first.head_dim)
-            state = {"cache": [ops.zeros(shape, model.compute_dtype) for _ in blocks],
-                     "index": ops.zeros((batch,), "int32"), "ids": new_ids[:, :0]}  # fmt: skip
+            state = {"cache": empty(batch), "index": ops.zeros((batch,), "int32"),
+                     "ids": new_ids[:, :0]}  # fmt: skip
         logits, caches = compiled_cached(new_ids, state["cache"], state["index"][0])
         ids = ops.concatenate([state["ids"], new_ids], axis=1)
         return logits, {"cache": list(caches), "index": state["index"] + length, "ids": ids}
 
     return step_fn
+
+
+def _loop_seed(key, step):
+    """The seed a sampler gets at `step` of a compiled loop (see `gpt_generate`)."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return jax.random.fold_in(key, step)  # a raw key, as keras.random accepts on JAX
+    return key  # a SeedGenerator, which advances its own state variable in the loop
+
+
+def gpt_generate(
+    model, prompt_ids, max_new_tokens, sampler=None, seed=None, use_cache=True, jit=True
+):
+    """Generate with the whole token loop compiled: one call, no Python work per token.
+
+    The cache (or, without it, the id buffer that is re-run every step) has the fixed length
+    prompt + `max_new_tokens`, and `keras.ops.fori_loop` runs sample → write → forward inside
+    XLA (TensorFlow) or `jax.jit` (JAX); on PyTorch it is a Python loop. Use it for plain
+    sampling within the context; `sampling.generate(gpt_step_fn(model), ...)` also does end
+    tokens, n-gram bans, beam search and text longer than the context. The compiled loop is
+    kept on the model for each (sampler, lengths, cache) and reused.
+
+    Args:
+        model: a `keras.Model` built by `gpt()`.
+        prompt_ids: int `(batch, prompt_len)`, prompt_len ≥ 1.
+        max_new_tokens: int ≥ 1. Prompt + new tokens must fit the model's `sequence_length`
+            with learned positions.
+        sampler: a sampler of `lmkeras.sampling`; None means `GreedySampler()`.
+        seed: int or None. An int makes stochastic samplers reproducible; None draws one from
+            the global Keras seed.
+        use_cache: bool. Keep keys/values (one position per step) or re-run the whole buffer
+            every step. Defaults to `True`.
+        jit: bool. Compile (XLA on TensorFlow, `jax.jit` on JAX). Defaults to `True`.
+
+    Returns:
+        int32 `(batch, prompt_len + max_new_tokens)`: the prompt followed by the new tokens,
+        the same tokens `sampling.generate` gives with greedy decoding.
+
+    Example:
+    >>> model = gpt(vocabulary_size=10, sequence_length=8, num_layers=1, num_heads=2, hidden_dim=8)
+    >>> tuple(gpt_generate(model, np.zeros((2, 3), "int32"), 5, jit=False).shape)
+    (2, 8)
+    """
+    from lmkeras import sampling
+
+    prompt = ops.cast(sampling._check_prompt(prompt_ids), "int32")
+    max_new_tokens = sampling._check_int("max_new_tokens", max_new_tokens, 1)
+    sampler = sampling.GreedySampler() if sampler is None else sampler
+    if not callable(sampler):
+        raise TypeError(f"`sampler` must be callable; received {sampler!r}.")
+    batch, prompt_len = ops.shape(prompt)
+    total = prompt_len + max_new_tokens
+    limit = _cache_length(model, None)[1]
+    if limit is not None and total > limit:
+        raise ValueError(
+            f"prompt length + max_new_tokens must be at most the model's sequence_length="
+            f"{limit}; received {prompt_len} + {max_new_tokens} = {total}. For longer text use "
+            f"`sampling.generate(gpt_step_fn(model), ...)`, which slides the context."
+        )
+    if seed is None:
+        seed = int(ops.convert_to_numpy(keras.random.randint((), 0, 2**31 - 1)))
+    seed = sampling._check_int("seed", seed, 0)
+    key = (repr(sampler), prompt_len, max_new_tokens, use_cache, jit)
+    compiled = model.__dict__.setdefault("_lmkeras_generate", {})
+    if key not in compiled:
+        compiled[key] = _compile_generation(model, sampler, prompt_len, total, use_cache, jit)
+    run, seed_generator = compiled[key]
+    if keras.backend.backend() == "jax":
+        return run(prompt, ops.convert_to_tensor(np.array([seed, 0], "uint32")))  # a raw key
+    seed_generator.state.assign(ops.convert_to_tensor([seed, 0], seed_generator.state.dtype))
+    return run(prompt, None)
+
+
+def _compile_generation(model, sampler, prompt_len, total, use_cache, jit):
+    forward, empty = _cached_forward(model, total)
+    seed_generator = keras.random.SeedGenerator(0)
+
+    def run(prompt, key):
+        key = seed_generator if key is None else key
+        batch = ops.shape(prompt)[0]
+        ids = ops.pad(prompt, [[0, 0], [0, total - prompt_len]])
+        if use_cache:
+            logits, caches = forward(prompt, empty(batch), 0)
+        else:
+            logits, caches = model(ids, training=False)[:, prompt_len - 1], []
+
+        def body(i, carry):
+            ids, logits, caches = carry
+            position = ops.cast(prompt_len + i, "int32")
+            new = ops.cast(sampler(logits, seed=_loop_seed(key, i)), "int32")
+            ids = ops.slice_update(ids, [ops.zeros((), "int32"), position], new[:, None])
+            if use_cache:
+                logits, caches = forward(new[:, None], caches, position)
+            else:
+                logits = ops.take(model(ids, training=False), position, axis=1)
+            return ids, logits, caches
+
+        return ops.fori_loop(0, total - prompt_len, body, (ids, logits, caches))[0]
+
+    return compile_step(run, model, jit), seed_generator
 
 
 def _lr_factor(fraction, step, warmup_steps, min_ratio):
