@@ -6,7 +6,9 @@
 `train` reads tiny Shakespeare (or `--corpus FILE`, any UTF-8 text), trains the chapter-08 recipe
 for a wall-clock budget with a progress bar, prints the validation loss, and writes `model.keras`
 plus the tokenizer's vocabulary next to it (`model.keras.vocab.json`). `sample` loads both in a
-fresh process and generates with the KV cache and the sampler the flags choose.
+fresh process and generates with the sampler the flags choose: when prompt + new characters fit
+the model's context, with the compiled KV-cache loop (`gpt_generate`); beyond it, with
+`sampling.generate`, which slides the context.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ def _sample(args, parser):
 
     import lmkeras.layers  # noqa: F401  (registers the layers for loading)
     from lmkeras import sampling
-    from lmkeras.models.gpt import gpt_step_fn
+    from lmkeras.models.gpt import gpt_generate, gpt_step_fn
     from lmkeras.text import CharTokenizer
 
     with open(vocab_path, encoding="utf-8") as handle:
@@ -137,7 +139,10 @@ def _sample(args, parser):
     if prompt.shape[1] > length:
         parser.error(f"--prompt holds {prompt.shape[1]} characters, more than the model's "
                      f"context of {length}")  # fmt: skip
-    ids = sampling.generate(gpt_step_fn(model), prompt, args.tokens, sampler, seed=args.seed)
+    if prompt.shape[1] + args.tokens <= length:
+        ids = gpt_generate(model, prompt, args.tokens, sampler, seed=args.seed)
+    else:
+        ids = sampling.generate(gpt_step_fn(model), prompt, args.tokens, sampler, seed=args.seed)
     print(tokenizer.decode(np.asarray(keras.ops.convert_to_numpy(ids))[0]))
 
 

@@ -39,6 +39,16 @@ def test_sample_loads_in_a_fresh_process(trained):
     assert set(generated) <= set(TEXT)
 
 
+def test_sample_within_the_context_matches_the_sliding_loop(trained, capsys):
+    # 5 + 8 characters fit the context of 16 (compiled cache loop); 5 + 20 do not (sliding).
+    gpt_cli.main(["sample", trained, "--prompt", "To be", "--tokens", "8", "--greedy"])
+    within = capsys.readouterr().out[:-1]  # print adds one newline
+    gpt_cli.main(["sample", trained, "--prompt", "To be", "--tokens", "20", "--greedy"])
+    beyond = capsys.readouterr().out[:-1]
+    assert len(within) == len("To be") + 8
+    assert beyond.startswith(within) and len(beyond) == len("To be") + 20
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [

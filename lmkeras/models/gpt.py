@@ -151,8 +151,7 @@ def _head(model, x):
 def _cached_forward(model, max_length):
     """`forward(ids, caches, index) -> (last logits, caches)` and `empty(batch)` caches."""
     blocks = [layer for layer in model.layers if isinstance(layer, TransformerDecoderBlock)]
-    names = [layer.name for layer in model.layers]
-    positions = model.get_layer("position_embedding") if "position_embedding" in names else None
+    positions = _position_layer(model)
 
     def forward(ids, caches, index):
         x = model.get_layer("token_embedding")(ids)
@@ -172,10 +171,15 @@ def _cached_forward(model, max_length):
     return forward, empty
 
 
+def _position_layer(model):
+    """The model's position layer, or None for rotary positions (they live in the blocks)."""
+    names = [layer.name for layer in model.layers]
+    return model.get_layer("position_embedding") if "position_embedding" in names else None
+
+
 def _cache_length(model, max_length):
     """The KV cache length: `max_length`, checked against a learned position table."""
-    names = [layer.name for layer in model.layers]
-    positions = model.get_layer("position_embedding") if "position_embedding" in names else None
+    positions = _position_layer(model)
     limit = positions.sequence_length if isinstance(positions, PositionEmbedding) else None
     if max_length is None:
         max_length = limit or 1024
