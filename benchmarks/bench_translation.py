@@ -27,12 +27,19 @@ import time
 
 
 def decoding(args):
+    from pathlib import Path
+
     import keras
 
     from lmkeras.models.seq2seq import TransformerTranslator
-    from lmkeras.translation import group_references, spa_eng_task, translate
+    from lmkeras.translation import PairEncoder, group_references, spa_eng_task, translate
 
     task = spa_eng_task()
+    encoder = task.encoder
+    saved_encoder = Path(args.model).with_name("spa_eng_encoder.json") if args.model else None
+    if saved_encoder is not None and saved_encoder.exists():
+        # Chapter 10 saves the encoder it trained with beside the model (its own vocabulary sizes).
+        encoder = PairEncoder.load(str(saved_encoder))
     sources, _ = group_references(task.test)
     # Spread over the test split (in file order it runs from short to long sentences).
     sources = sources[:: max(len(sources) // args.sentences, 1)][: args.sentences]
@@ -41,7 +48,7 @@ def decoding(args):
     else:
         keras.utils.set_random_seed(0)
         model = TransformerTranslator(
-            task.encoder.source_vocab_size, task.encoder.target_vocab_size, hidden_dim=256,
+            encoder.source_vocab_size, encoder.target_vocab_size, hidden_dim=256,
             num_encoder_layers=3, num_decoder_layers=3, num_heads=4,
         )  # fmt: skip
     print(f"model: {args.model or 'random-weight Transformer'}, {len(sources)} test sentences")
@@ -49,12 +56,12 @@ def decoding(args):
     for num_beams in (1, args.beams):
         timings = {True: [], False: []}
         for use_cache in (True, False):  # warm-up: compiles every shape once
-            translate(model, task.encoder, sources, num_beams=num_beams, use_cache=use_cache,
+            translate(model, encoder, sources, num_beams=num_beams, use_cache=use_cache,
                       max_new_tokens=args.max_new_tokens)  # fmt: skip
         for _ in range(args.rounds):
             for use_cache in (True, False):
                 tic = time.perf_counter()
-                translate(model, task.encoder, sources, num_beams=num_beams, use_cache=use_cache,
+                translate(model, encoder, sources, num_beams=num_beams, use_cache=use_cache,
                           max_new_tokens=args.max_new_tokens)  # fmt: skip
                 timings[use_cache].append(len(sources) / (time.perf_counter() - tic))
         cached, uncached = max(timings[True]), max(timings[False])
