@@ -69,9 +69,11 @@ def worker_throughput(impl, config):
 
 
 def _timed(fn):
-    fn()  # compile / warm up
+    import numpy as np
+
+    np.asarray(fn())  # compile / warm up; np.asarray waits for JAX's asynchronous dispatch
     tic = time.perf_counter()
-    out = fn()
+    out = np.asarray(fn())
     return time.perf_counter() - tic, out
 
 
@@ -125,6 +127,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--configs", default="small,large")
+    parser.add_argument("--large-rounds", type=int, default=1, help="rounds of the large config")
     parser.add_argument("--impls", default=DEFAULT_IMPLS, help=f"from {', '.join(IMPLS)}")
     parser.add_argument("--generation", default="keras-tensorflow-xla,keras-jax,pytorch")
     parser.add_argument("--generation-configs", default="small,large")
@@ -145,7 +148,7 @@ def main():
     configs, impls = args.configs.split(","), args.impls.split(",")
     results = {(c, i): [] for c in configs for i in impls}
     for r in range(args.rounds):
-        for c in configs if r == 0 else [c for c in configs if c != "large"]:  # large: 1 round
+        for c in [c for c in configs if c != "large" or r < args.large_rounds]:
             for i in impls if r % 2 == 0 else impls[::-1]:
                 value = run_worker("throughput", i, c)
                 results[c, i].append(value)

@@ -101,13 +101,20 @@ def test_cached_calls_equal_the_full_causal_call(rotary):
     x = np.random.default_rng(5).normal(size=(2, 6, 8)).astype("float32")
     layer = MultiHeadAttention(2, 4, rotary=rotary)
     full = ops.convert_to_numpy(layer(x, use_causal_mask=True))
-    cache = ops.zeros((2, 2, 8, 2, 4))
+    cache = ops.zeros((2, 2, 2, 8, 4))  # (batch, keys/values, heads, max_length, head_dim)
     out, cache = layer(x[:, :3], cache=cache, cache_index=0)  # the prompt, then one at a time
     outputs = [ops.convert_to_numpy(out)]
     for t in range(3, 6):
         out, cache = layer(x[:, t : t + 1], cache=cache, cache_index=t)
         outputs.append(ops.convert_to_numpy(out))
     np.testing.assert_allclose(np.concatenate(outputs, axis=1), full, atol=ATOL)
+
+
+def test_cache_in_the_wrong_layout_is_rejected_with_the_expected_shape():
+    layer = MultiHeadAttention(2, 4)
+    x = np.ones((1, 1, 8), "float32")
+    with pytest.raises(ValueError, match=r"num_heads=2, max_length, head_dim=4.*\(1, 2, 8, 2, 4\)"):
+        layer(x, cache=ops.zeros((1, 2, 8, 2, 4)), cache_index=0)  # (B, 2, T, H, D): old layout
 
 
 @pytest.mark.parametrize(

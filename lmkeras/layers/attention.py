@@ -73,16 +73,31 @@ def scaled_dot_product_attention(query, key, value, mask=None, dropout=None, tra
     return output, weights
 
 
+def _attend_to_cache(query, key, value, mask, dropout, training):
+    """`scaled_dot_product_attention` over keys/values `(B, H, T, D)` read from a cache.
+
+    The scores are computed as (K Qᵀ)ᵀ, which equals Q Kᵀ: a matmul reads its second operand
+    as (d, T), so Q Kᵀ would first copy every cached key into that layout, at every generated
+    token; K Qᵀ reads the cache where it lies and transposes only the small (T, Tq) result.
+    """
+    scores = ops.swapaxes(ops.matmul(key, ops.swapaxes(query, -1, -2)), -1, -2)  # (B, H, Tq, T)
+    scores = ops.where(mask, ops.cast(scores, "float32") / math.sqrt(query.shape[-1]), MASK_VALUE)
+    weights = ops.softmax(scores, axis=-1)
+    dropped = weights if dropout is None else dropout(weights, training=training)
+    return ops.matmul(ops.cast(dropped, value.dtype), value), weights
+
+
 @keras.saving.register_keras_serializable(package="lmkeras")
 class MultiHeadAttention(keras.layers.Layer):
     """Multi-head attention with an optional causal mask, rotary positions and a KV cache.
 
     Each head projects the inputs to queries, keys and values of size `head_dim`, attends, and
     an output projection mixes the heads. Attention is `scaled_dot_product_attention` when the
-    weights are asked for or dropped out; otherwise `keras.ops.dot_product_attention`, the same
-    formula run by each backend's native kernel. Kernels have the
-    shapes of `keras.layers.MultiHeadAttention` (query/key/value `(dim, heads, head_dim)`, output
-    `(heads, head_dim, dim)`), in the order query, key, value, output.
+    weights are asked for or dropped out, and with a cache; otherwise
+    `keras.ops.dot_product_attention`, the same formula run by each backend's native kernel.
+    Kernels have the shapes of `keras.layers.MultiHeadAttention` (query/key/value
+    `(dim, heads, head_dim)`, output `(heads, head_dim, dim)`), in the order query, key, value,
+    output.
 
     Args:
         num_heads: int ≥ 1. Number of heads.
@@ -100,9 +115,10 @@ class MultiHeadAttention(keras.layers.Layer):
         key: tensor `(batch, Tk, dim)`, or None for `key = value`.
         attention_mask: optional bool `(batch, Tq, Tk)` (or broadcastable); False hides a key.
         use_causal_mask: bool. Hide later positions (a decoder's self-attention).
-        cache: optional tensor `(batch, 2, max_length, num_heads, head_dim)` holding the keys
+        cache: optional tensor `(batch, 2, num_heads, max_length, head_dim)` holding the keys
             and values of earlier positions (self-attention only); the new keys/values are
             written at `cache_index` and the queries attend to positions `< cache_index + Tq`.
+            Heads come before positions, the layout the attention matmuls read in place.
         cache_index: int or scalar int tensor. Number of positions already in `cache`.
         key_value: optional tensor `(batch, 2, Tk, num_heads, head_dim)` from
             `project_key_value`: keys and values already projected, used instead of projecting
@@ -207,22 +223,34 @@ class MultiHeadAttention(keras.layers.Layer):
             q = self.rotary_layer(q, start_index=start)
             k = self.rotary_layer(k, start_index=start)
         if cache is not None:
+            self._check_cache(cache)
             # One in-place write of the new positions (stacking the whole cache would copy it).
             zero = ops.zeros((), "int32")
-            new = ops.cast(ops.stack([k, v], axis=1), cache.dtype)  # (B, 2, Tq, H, D)
-            cache = ops.slice_update(cache, [zero, zero, ops.cast(start, "int32"), zero, zero], new)
-            k, v = cache[:, 0], cache[:, 1]  # (B, max_length, H, D)
+            new = ops.transpose(ops.stack([k, v], axis=1), (0, 1, 3, 2, 4))  # (B, 2, H, Tq, D)
+            at = [zero, zero, zero, ops.cast(start, "int32"), zero]
+            cache = ops.slice_update(cache, at, ops.cast(new, cache.dtype))
+            k, v = cache[:, 0], cache[:, 1]  # (B, H, max_length, D)
+        k_length = ops.shape(k)[1 if cache is None else 2]
         mask = attention_mask
         if mask is not None:
             mask = ops.expand_dims(ops.cast(mask, "bool"), axis=1)  # (B, 1, Tq, Tk)
         if use_causal_mask or cache is not None:
-            causal = causal_mask(ops.shape(q)[1], ops.shape(k)[1], offset=start)
+            causal = causal_mask(ops.shape(q)[1], k_length, offset=start)
             mask = causal if mask is None else ops.logical_and(mask, causal)
-        if return_attention_scores or (self.dropout_layer is not None and training):
-            output, weights = scaled_dot_product_attention(
+        if (
+            cache is not None
+            or return_attention_scores
+            or (self.dropout_layer is not None and training)
+        ):
+            # With a cache, matmuls on the head-major cache: the fused op would copy the whole
+            # cache into its (B, T, H, D) layout at every generated token.
+            attend = scaled_dot_product_attention if cache is None else _attend_to_cache
+            if cache is None:
+                k, v = ops.transpose(k, (0, 2, 1, 3)), ops.transpose(v, (0, 2, 1, 3))
+            output, weights = attend(
                 ops.transpose(q, (0, 2, 1, 3)),  # (B, H, Tq, D)
-                ops.transpose(k, (0, 2, 1, 3)),  # (B, H, Tk, D)
-                ops.transpose(v, (0, 2, 1, 3)),
+                k,  # (B, H, Tk, D)
+                v,
                 mask=mask,
                 dropout=self.dropout_layer,
                 training=training,
@@ -241,6 +269,15 @@ class MultiHeadAttention(keras.layers.Layer):
         if cache is not None:
             outputs += (cache,)
         return outputs[0] if len(outputs) == 1 else outputs
+
+    def _check_cache(self, cache):
+        shape = tuple(cache.shape)
+        expected = (2, self.num_heads, self.head_dim)
+        if len(shape) != 5 or (shape[1], shape[2], shape[4]) != expected:
+            raise ValueError(
+                f"`cache` must have shape (batch, 2, num_heads={self.num_heads}, max_length, "
+                f"head_dim={self.head_dim}); received shape {shape}."
+            )
 
     def project_key_value(self, value, key=None):
         """Keys and values of `value` (and `key`, default `value`): `(batch, 2, Tk, H, D)`."""

@@ -204,7 +204,7 @@ class TransformerDecoderBlock(keras.layers.Layer):
         encoder_outputs: tensor `(batch, S, width)`; required with `cross_attention` unless
             `cross_key_value` is given.
         encoder_padding_mask: optional bool `(batch, S)`, False at padded source positions.
-        cache: optional tensor `(batch, 2, max_length, heads, head_dim)`: this block's key/value
+        cache: optional tensor `(batch, 2, heads, max_length, head_dim)`: this block's key/value
             cache (see `MultiHeadAttention`).
         cache_index: int or scalar int tensor. Positions already in the cache.
         cross_key_value: optional `(batch, 2, S, heads, head_dim)` from

@@ -165,7 +165,7 @@ def _cached_forward(model, max_length):
 
     def empty(batch):
         first = blocks[0].attention
-        shape = (batch, 2, max_length, first.num_heads, first.head_dim)
+        shape = (batch, 2, first.num_heads, max_length, first.head_dim)
         return [ops.zeros(shape, model.compute_dtype) for _ in blocks]
 
     return forward, empty
@@ -195,7 +195,7 @@ def _cache_length(model, max_length):
 def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
     """Make the `step_fn(new_ids, state) -> (logits, state)` of `lmkeras.sampling` for a GPT.
 
-    With the cache, the state is `{"cache": [one (batch, 2, max_length, heads, head_dim) tensor
+    With the cache, the state is `{"cache": [one (batch, 2, heads, max_length, head_dim) tensor
     per block], "index": (batch,) int32, "ids": the ids in the cache}`: each call embeds only
     the new tokens, writes their keys/values at `index` and attends to everything cached. When
     the cache is full, its last `max_length // 2` ids are fed again into a fresh cache, so

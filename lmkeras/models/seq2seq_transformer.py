@@ -204,7 +204,7 @@ class TransformerTranslator(keras.Model):
 
         The encoder runs once, here, with each decoder block's cross-attention keys/values. With
         `use_cache`, the state holds the ids so far and each block's self-attention cache
-        `(rows, 2, length, heads, head_dim)`, grown `bucket` positions at a time; without, each
+        `(rows, 2, heads, length, head_dim)`, grown `bucket` positions at a time; without, each
         step re-runs the decoder on the prefix (right-padded to a multiple of `bucket`, so a
         compiled step is reused). On the first call `new_ids` may have k × as many rows as
         `source_ids`: each source row is repeated k times, as beam search needs. The encoder's
@@ -252,7 +252,7 @@ class TransformerTranslator(keras.Model):
                 state = {"ids": new_ids[:, :0]}
                 if use_cache:
                     state["cache"] = [
-                        ops.zeros((rows, 2, 0, *heads), outputs.dtype) for _ in blocks
+                        ops.zeros((rows, 2, heads[0], 0, heads[1]), outputs.dtype) for _ in blocks
                     ]
             ids = ops.concatenate([state["ids"], new_ids], axis=1)
             if ids.shape[1] > self.max_length:
@@ -263,11 +263,11 @@ class TransformerTranslator(keras.Model):
             state = {**state, "ids": ids}
             if use_cache:
                 caches = state["cache"]
-                if ids.shape[1] > caches[0].shape[2]:
+                if ids.shape[1] > caches[0].shape[3]:
                     # Grow the cache in steps of `bucket` positions: short sentences keep a
                     # small cache, and a compiled step is reused until the next growth.
                     size = min(-(-ids.shape[1] // bucket) * bucket, self.max_length)
-                    grow = [[0, 0], [0, 0], [0, size - caches[0].shape[2]], [0, 0], [0, 0]]
+                    grow = [[0, 0], [0, 0], [0, 0], [0, size - caches[0].shape[3]], [0, 0]]
                     caches = [ops.pad(cache, grow) for cache in caches]
                 index = ops.convert_to_tensor(ids.shape[1] - length, "int32")
                 logits, caches = compiled_cached(
