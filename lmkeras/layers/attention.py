@@ -62,18 +62,11 @@ def scaled_dot_product_attention(query, key, value, mask=None, dropout=None, tra
     >>> ops.convert_to_numpy(w).tolist()
     [[[0.5, 0.5], [0.5, 0.5]]]
     """
-    scale = 1.0 / math.sqrt(query.shape[-1])
     scores = ops.matmul(query, ops.swapaxes(key, -1, -2))  # (..., Tq, Tk)
-    scores = ops.cast(scores, "float32") * scale
-    if mask is not None:
-        scores = ops.where(mask, scores, MASK_VALUE)
-    weights = ops.softmax(scores, axis=-1)
-    dropped = weights if dropout is None else dropout(weights, training=training)
-    output = ops.matmul(ops.cast(dropped, value.dtype), value)
-    return output, weights
+    return _weigh_values(scores, query.shape[-1], value, mask, dropout, training)
 
 
-def _attend_to_cache(query, key, value, mask, dropout, training):
+def _attend_to_cache(query, key, value, mask, dropout=None, training=None):
     """`scaled_dot_product_attention` over keys/values `(B, H, T, D)` read from a cache.
 
     The scores are computed as (K Qᵀ)ᵀ, which equals Q Kᵀ: a matmul reads its second operand
@@ -81,7 +74,14 @@ def _attend_to_cache(query, key, value, mask, dropout, training):
     token; K Qᵀ reads the cache where it lies and transposes only the small (T, Tq) result.
     """
     scores = ops.swapaxes(ops.matmul(key, ops.swapaxes(query, -1, -2)), -1, -2)  # (B, H, Tq, T)
-    scores = ops.where(mask, ops.cast(scores, "float32") / math.sqrt(query.shape[-1]), MASK_VALUE)
+    return _weigh_values(scores, query.shape[-1], value, mask, dropout, training)
+
+
+def _weigh_values(scores, depth, value, mask, dropout, training):
+    """softmax(scores / √depth), masked and in float32, then the weighted sum of `value`."""
+    scores = ops.cast(scores, "float32") * (1.0 / math.sqrt(depth))
+    if mask is not None:
+        scores = ops.where(mask, scores, MASK_VALUE)
     weights = ops.softmax(scores, axis=-1)
     dropped = weights if dropout is None else dropout(weights, training=training)
     return ops.matmul(ops.cast(dropped, value.dtype), value), weights
@@ -237,22 +237,18 @@ class MultiHeadAttention(keras.layers.Layer):
         if use_causal_mask or cache is not None:
             causal = causal_mask(ops.shape(q)[1], k_length, offset=start)
             mask = causal if mask is None else ops.logical_and(mask, causal)
-        if (
-            cache is not None
-            or return_attention_scores
-            or (self.dropout_layer is not None and training)
-        ):
-            # With a cache, matmuls on the head-major cache: the fused op would copy the whole
-            # cache into its (B, T, H, D) layout at every generated token.
-            attend = scaled_dot_product_attention if cache is None else _attend_to_cache
-            if cache is None:
-                k, v = ops.transpose(k, (0, 2, 1, 3)), ops.transpose(v, (0, 2, 1, 3))
-            output, weights = attend(
-                ops.transpose(q, (0, 2, 1, 3)),  # (B, H, Tq, D)
-                k,  # (B, H, Tk, D)
-                v,
+        dropout = self.dropout_layer
+        if cache is not None:
+            # Matmuls on the head-major cache: the fused op would copy the whole cache into its
+            # (B, T, H, D) layout at every generated token.
+            qh = ops.transpose(q, (0, 2, 1, 3))  # (B, H, Tq, D)
+            output, weights = _attend_to_cache(qh, k, v, mask, dropout, training)
+            output = ops.transpose(output, (0, 2, 1, 3))  # (B, Tq, H, D)
+        elif return_attention_scores or (dropout is not None and training):
+            output, weights = scaled_dot_product_attention(
+                *(ops.transpose(t, (0, 2, 1, 3)) for t in (q, k, v)),  # (B, H, T, D)
                 mask=mask,
-                dropout=self.dropout_layer,
+                dropout=dropout,
                 training=training,
             )
             output = ops.transpose(output, (0, 2, 1, 3))  # (B, Tq, H, D)
