@@ -25,7 +25,7 @@ from keras import ops  # noqa: E402
 
 from lmkeras import config, data, metrics, sampling  # noqa: E402
 from lmkeras.models.rnn import rnn_step_fn  # noqa: E402
-from lmkeras.training import CharLMConfig, train_char_lm  # noqa: E402
+from lmkeras.recipes.char_lm import CharLMConfig, train_char_lm  # noqa: E402
 
 
 def generation_seconds(step_fn, prompt, new_tokens: int) -> float:

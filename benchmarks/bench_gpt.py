@@ -51,12 +51,13 @@ def worker_throughput(impl, config):
     import keras
     import numpy as np
 
-    from lmkeras.models.gpt import compile_for_training, gpt
+    from lmkeras.models.gpt import build_gpt
+    from lmkeras.training import compile_for_training
 
     if IMPLS[impl][2]:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
 
-    model = gpt(vocab, context, layers, heads, width)
+    model = build_gpt(vocab, context, layers, heads, width)
     compile_for_training(model, jit_compile=IMPLS[impl][1])
     rng = np.random.default_rng(0)
     x, y = (rng.integers(0, vocab, (batch, context)).astype("int32") for _ in range(2))
@@ -82,11 +83,11 @@ def worker_generation(impl, config, new_tokens=256):
     import numpy as np
 
     from lmkeras import sampling
-    from lmkeras.models.gpt import gpt, gpt_generate, gpt_step_fn
+    from lmkeras.models.gpt import build_gpt, gpt_generate, gpt_step_fn
 
     vocab, _, layers, heads, width, _ = CONFIGS[config]
     prompt = np.random.default_rng(0).integers(0, vocab, (1, 8)).astype("int32")
-    model = gpt(vocab, 8 + new_tokens, layers, heads, width)
+    model = build_gpt(vocab, 8 + new_tokens, layers, heads, width)
     greedy = sampling.GreedySampler()
     runs = {
         "compiled_loop_cache": lambda: gpt_generate(model, prompt, new_tokens),
@@ -108,7 +109,7 @@ def worker_generation(impl, config, new_tokens=256):
 
 
 def worker_quality(minutes):
-    from lmkeras.models.gpt import train_char_gpt
+    from lmkeras.recipes.char_gpt import train_char_gpt
 
     return train_char_gpt(minutes * 60.0, verbose=0)["final"]
 

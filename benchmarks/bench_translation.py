@@ -31,8 +31,9 @@ def decoding(args):
 
     import keras
 
-    from lmkeras.models.seq2seq import TransformerTranslator
-    from lmkeras.translation import PairEncoder, group_references, spa_eng_task, translate
+    from lmkeras.datasets.translation import PairEncoder, group_references
+    from lmkeras.models import TransformerTranslator
+    from lmkeras.recipes.translation import spa_eng_task, translate
 
     task = spa_eng_task()
     encoder = task.encoder
@@ -48,7 +49,7 @@ def decoding(args):
     else:
         keras.utils.set_random_seed(0)
         model = TransformerTranslator(
-            encoder.source_vocab_size, encoder.target_vocab_size, hidden_dim=256,
+            encoder.source_vocabulary_size, encoder.target_vocabulary_size, hidden_dim=256,
             num_encoder_layers=3, num_decoder_layers=3, num_heads=4,
         )  # fmt: skip
     print(f"model: {args.model or 'random-weight Transformer'}, {len(sources)} test sentences")
@@ -76,8 +77,10 @@ def train_worker(policy, jit):
     import numpy as np
 
     from lmkeras import config
-    from lmkeras.models.seq2seq import TransformerTranslator
-    from lmkeras.translation import MaskedCrossEntropy, spa_eng_task, translation_dataset
+    from lmkeras.datasets.translation import translation_dataset
+    from lmkeras.layers.losses import MaskedCrossEntropy
+    from lmkeras.models import TransformerTranslator
+    from lmkeras.recipes.translation import spa_eng_task
 
     config.start(0)
     keras.mixed_precision.set_global_policy(policy)
@@ -85,7 +88,7 @@ def train_worker(policy, jit):
     rows = np.random.default_rng(0).choice(len(task.train), 6000, replace=False)
     dataset = translation_dataset(task.encoder, [task.train[i] for i in rows], 128)
     model = TransformerTranslator(
-        task.encoder.source_vocab_size, task.encoder.target_vocab_size, hidden_dim=256,
+        task.encoder.source_vocabulary_size, task.encoder.target_vocabulary_size, hidden_dim=256,
         num_encoder_layers=3, num_decoder_layers=3, num_heads=4,
     )  # fmt: skip
     model.compile(keras.optimizers.AdamW(1e-3), MaskedCrossEntropy(), jit_compile=jit)

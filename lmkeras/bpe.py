@@ -63,7 +63,7 @@ class BPETokenizer:
         merges: list of "left right" strings, in the order they were learned.
 
     Example:
-    >>> tokenizer = BPETokenizer.train(["low lower lowest"] * 10, vocab_size=260)
+    >>> tokenizer = BPETokenizer.train(["low lower lowest"] * 10, vocabulary_size=260)
     >>> tokenizer.merges[:2]
     ['l o', 'lo w']
     >>> ids = tokenizer.encode("lowest low!")
@@ -95,18 +95,20 @@ class BPETokenizer:
         self._cache: dict[str, list[str]] = {}
 
     @classmethod
-    def train(cls, texts: Iterable[str], vocab_size: int) -> BPETokenizer:
-        """Learn `vocab_size - 256` merges from `texts`.
+    def train(cls, texts: Iterable[str], vocabulary_size: int) -> BPETokenizer:
+        """Learn `vocabulary_size - 256` merges from `texts`.
 
         Ties between equally frequent pairs go to the pair that sorts first, so training is
         deterministic. Stops early when no pair occurs twice.
 
         Args:
             texts: iterable of str.
-            vocab_size: int ≥ 256. Final vocabulary size (256 bytes + merges).
+            vocabulary_size: int ≥ 256. Final vocabulary size (256 bytes + merges).
         """
-        if not isinstance(vocab_size, int) or vocab_size < 256:
-            raise ValueError(f"`vocab_size` must be an int ≥ 256; received {vocab_size!r}.")
+        if not isinstance(vocabulary_size, int) or vocabulary_size < 256:
+            raise ValueError(
+                f"`vocabulary_size` must be an int ≥ 256; received {vocabulary_size!r}."
+            )
         word_counts: collections.Counter = collections.Counter()
         for text in texts:
             word_counts.update(pretokenize(text))
@@ -123,7 +125,7 @@ class BPETokenizer:
 
         vocabulary = {c: i for i, c in enumerate(bytes_to_unicode().values())}
         merges = []
-        while len(vocabulary) < vocab_size and pair_counts:
+        while len(vocabulary) < vocabulary_size and pair_counts:
             best, count = min(pair_counts.items(), key=lambda kv: (-kv[1], kv[0]))
             if count < 2:
                 break
@@ -143,7 +145,7 @@ class BPETokenizer:
         return cls(vocabulary, merges)
 
     @property
-    def vocab_size(self) -> int:
+    def vocabulary_size(self) -> int:
         return len(self.vocabulary)
 
     def _bpe(self, piece: str) -> list[str]:
@@ -172,7 +174,9 @@ class BPETokenizer:
         ids = np.asarray(ids).reshape(-1).tolist()
         unknown = [i for i in ids if i not in self._tokens]
         if unknown:
-            raise ValueError(f"`ids` must lie in [0, {self.vocab_size}); received {unknown[:5]}.")
+            raise ValueError(
+                f"`ids` must lie in [0, {self.vocabulary_size}); received {unknown[:5]}."
+            )
         data = bytes(self._bytes[c] for i in ids for c in self._tokens[i])
         return data.decode("utf-8", errors="strict")
 

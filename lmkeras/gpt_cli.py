@@ -82,17 +82,16 @@ def _train(args, parser):
         parser.error(f"--out must end in .keras; received {args.out!r}")
     import keras
 
-    from lmkeras.models.gpt import train_char_gpt
+    from lmkeras.recipes.char_gpt import CharGPTConfig, train_char_gpt
 
     keras.utils.set_random_seed(args.seed)
-    model_kwargs = {key: value for key, value in (
+    changes = {key: value for key, value in (
         ("num_layers", args.layers), ("num_heads", args.heads), ("hidden_dim", args.width),
-        ("sequence_length", args.context)) if value is not None}  # fmt: skip
-    training = {key: value for key, value in (
         ("sequence_length", args.context), ("batch_size", args.batch_size),
         ("learning_rate", args.learning_rate)) if value is not None}  # fmt: skip
     try:
-        run = train_char_gpt(args.minutes * 60, text, model_kwargs, training, verbose=1)
+        config = CharGPTConfig().replace(**changes)
+        run = train_char_gpt(args.minutes * 60, text, config, verbose=1)
     except ValueError as error:  # bad hyperparameters or a corpus too short: say which
         parser.error(str(error))
     run["model"].save(args.out)
@@ -113,9 +112,8 @@ def _sample(args, parser):
     import keras
     import numpy as np
 
-    import lmkeras.layers  # noqa: F401  (registers the layers for loading)
     from lmkeras import sampling
-    from lmkeras.models.gpt import gpt_generate, gpt_step_fn
+    from lmkeras.models.gpt import gpt_generate, gpt_parts, gpt_step_fn
     from lmkeras.text import CharTokenizer
 
     with open(vocab_path, encoding="utf-8") as handle:
@@ -135,11 +133,11 @@ def _sample(args, parser):
     except ValueError as error:
         parser.error(str(error))
     model = keras.saving.load_model(args.model)
-    length = model.get_layer("position_embedding").sequence_length
-    if prompt.shape[1] > length:
+    length = gpt_parts(model).sequence_length
+    if length is not None and prompt.shape[1] > length:
         parser.error(f"--prompt holds {prompt.shape[1]} characters, more than the model's "
                      f"context of {length}")  # fmt: skip
-    if prompt.shape[1] + args.tokens <= length:
+    if length is None or prompt.shape[1] + args.tokens <= length:
         ids = gpt_generate(model, prompt, args.tokens, sampler, seed=args.seed)
     else:
         ids = sampling.generate(gpt_step_fn(model), prompt, args.tokens, sampler, seed=args.seed)

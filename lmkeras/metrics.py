@@ -291,4 +291,14 @@ __all__ = [
     "perplexity",
     "repeated_ngram_rate",
     "tokenize_13a",
+    "translation_bleu",
 ]
+
+
+def translation_bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> BleuScore:
+    """The course's BLEU: sacrebleu's defaults (13a tokens, exp smoothing), lower-cased.
+
+    The models write lower-case text, so BLEU is case-insensitive; 13a re-tokenizes both sides
+    the same way, so "it's here ." and "It's here." compare equal.
+    """
+    return corpus_bleu(hypotheses, references, tokenize="13a", lowercase=True)

@@ -1,14 +1,17 @@
-"""Figures the chapters share: learning curves, and bars of a metric per method.
+"""Every picture of the course: learning curves, bars, 2-D projections, attention heatmaps.
 
-Each function draws on a matplotlib `Axes` (a new figure when none is given) and returns it,
-so a notebook can add titles or combine plots. Importing this module does not import pyplot
-until a function is called.
+The only module of lmkeras that draws (and the only one that imports matplotlib). Each function
+draws on a matplotlib `Axes` (a new figure when none is given) and returns it, so a notebook can
+add titles or combine plots. Importing this module does not import pyplot until a function is
+called.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 
 def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
@@ -134,3 +137,84 @@ def plot_bars(
 
 
 __all__ = ["plot_bars", "plot_history"]
+
+
+def plot_projection(
+    points: np.ndarray, labels: Sequence[str], ax: Any = None, title: str | None = None
+) -> Any:
+    """Scatter 2-D points with a text label at each one (e.g. `vectors.pca_2d` of words).
+
+    Returns:
+        The matplotlib Axes drawn on.
+    """
+    points = np.asarray(points)
+    if points.ndim != 2 or points.shape[1] != 2 or len(points) != len(labels):
+        raise ValueError(
+            f"`points` must be (n, 2) with one label each; received {points.shape} points "
+            f"and {len(labels)} labels."
+        )
+    ax = _axes(ax, (9, 7))
+    ax.scatter(points[:, 0], points[:, 1], s=8, color="tab:blue", alpha=0.6)
+    for (x, y), label in zip(points, labels):
+        ax.annotate(label, (x, y), fontsize=8, xytext=(2, 2), textcoords="offset points")
+    ax.set_xlabel("principal component 1")
+    ax.set_ylabel("principal component 2")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_attention(
+    weights: Any,
+    key_labels: Sequence[str] | None = None,
+    query_labels: Sequence[str] | None = None,
+    ax: Any = None,
+    title: str | None = None,
+    xlabel: str = "key (attended to)",
+    ylabel: str = "query (attending)",
+    colorbar: bool = True,
+    fontsize: int = 8,
+) -> Any:
+    """Heatmap of one attention map: row i shows how query i spreads its attention over keys.
+
+    Args:
+        weights: array `(queries, keys)` of attention weights in [0, 1] (one head, one
+            example; e.g. `gpt_attention_weights(...)[layer, 0, head]`).
+        key_labels, query_labels: tick labels (tokens), or None for positions.
+        ax: matplotlib Axes, or None for a new figure.
+        title, xlabel, ylabel: str. Axis texts.
+        colorbar: bool. Draw a colour bar for the 0–1 scale. Defaults to `True`.
+        fontsize: int. Tick label size. Defaults to `8`.
+
+    Returns:
+        The matplotlib Axes drawn on.
+
+    Example:
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> ax = plot_attention(np.eye(3), ["a", "b", "c"], ["a", "b", "c"])
+    >>> ax.get_xlabel()
+    'key (attended to)'
+    """
+    array = np.asarray(weights, dtype="float32")
+    if array.ndim != 2:
+        raise ValueError(
+            f"`weights` must be one 2-D map (queries, keys); received shape {array.shape}. "
+            "Pick a layer, an example and a head first."
+        )
+    for name, labels, size in (("key_labels", key_labels, array.shape[1]),
+                               ("query_labels", query_labels, array.shape[0])):  # fmt: skip
+        if labels is not None and len(labels) != size:
+            raise ValueError(f"`{name}` must hold {size} labels; received {len(labels)}.")
+    ax = _axes(ax, (5, 4.5))
+    image = ax.imshow(array, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
+    if key_labels is not None:
+        ax.set_xticks(range(len(key_labels)), list(key_labels), rotation=90, fontsize=fontsize)
+    if query_labels is not None:
+        ax.set_yticks(range(len(query_labels)), list(query_labels), fontsize=fontsize)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=fontsize + 2)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="attention weight")
+    return ax

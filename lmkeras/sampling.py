@@ -195,16 +195,16 @@ class TopPSampler:
 
 
 # ----------------------------------------------------------------------------- constraints
-def banned_ngram_mask(ids: Any, vocab_size: int, ngram_size: int) -> Any:
+def banned_ngram_mask(ids: Any, vocabulary_size: int, ngram_size: int) -> Any:
     """Tokens that would repeat an n-gram already in `ids` if appended next.
 
     Args:
         ids: int `(batch, length)`, the sequences so far.
-        vocab_size: int.
+        vocabulary_size: int.
         ngram_size: int ≥ 1. `n`: with `n = 1` every token already present is banned.
 
     Returns:
-        bool `(batch, vocab_size)`, True where the token is banned.
+        bool `(batch, vocabulary_size)`, True where the token is banned.
 
     Example:
     >>> mask = banned_ngram_mask(np.array([[1, 2, 1]]), 4, 2)  # "1 2" seen, last token 1
@@ -217,7 +217,7 @@ def banned_ngram_mask(ids: Any, vocab_size: int, ngram_size: int) -> Any:
     batch = ops.shape(ids)[0]
     windows = length - n + 1  # complete n-grams already present
     if windows < 1:
-        return ops.zeros((batch, vocab_size), dtype="bool")
+        return ops.zeros((batch, vocabulary_size), dtype="bool")
     followers = ids[:, n - 1 :]  # (B, W): last token of each n-gram
     match = ops.ones((batch, windows), dtype="bool")
     for offset in range(n - 1):
@@ -225,7 +225,9 @@ def banned_ngram_mask(ids: Any, vocab_size: int, ngram_size: int) -> Any:
         # (n - 1)-token suffix.
         suffix_token = ids[:, length - (n - 1) + offset][:, None]  # (B, 1)
         match = ops.logical_and(match, ids[:, offset : offset + windows] == suffix_token)
-    hits = ops.one_hot(followers, vocab_size) * ops.cast(match, "float32")[:, :, None]  # (B,W,V)
+    hits = (
+        ops.one_hot(followers, vocabulary_size) * ops.cast(match, "float32")[:, :, None]
+    )  # (B,W,V)
     return ops.max(hits, axis=1) > 0
 
 

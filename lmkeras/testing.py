@@ -106,6 +106,22 @@ def _save_load_and_fit(
         )
 
 
+def _check_mixed_precision(
+    layer_cls: type[keras.layers.Layer], init_kwargs: dict, input_data: Any, call_kwargs: dict
+) -> None:
+    """Under `mixed_bfloat16` the layer keeps float32 weights and gives finite outputs."""
+    layer = layer_cls(**init_kwargs, dtype="mixed_bfloat16")
+    outputs = layer(input_data, **call_kwargs)
+    assert layer.compute_dtype == "bfloat16", f"compute dtype {layer.compute_dtype} under bf16"
+    for weight in layer.weights:
+        assert "float32" in str(weight.dtype), (
+            f"weight {weight.path} is {weight.dtype}, not float32"
+        )
+    for array in keras.tree.flatten(_to_numpy(outputs)):
+        if np.issubdtype(np.asarray(array).dtype, np.floating) or "bfloat16" in str(array.dtype):
+            assert np.all(np.isfinite(np.asarray(array, "float32"))), "non-finite bf16 output"
+
+
 def check_layer(
     layer_cls: type[keras.layers.Layer],
     init_kwargs: dict,
@@ -115,6 +131,8 @@ def check_layer(
     loss: str | Callable = "mse",
     run_fit: bool = True,
     atol: float = 0.0,
+    call_kwargs: dict | None = None,
+    mixed_precision: bool = False,
 ) -> Any:
     """Run the shared layer checks; raise AssertionError on the first that fails.
 
@@ -127,6 +145,11 @@ def check_layer(
         loss: loss for the fit step. Defaults to `"mse"`.
         run_fit: bool. Run one `fit` step. Defaults to `True`.
         atol: float. Tolerance for "same outputs"; `0` demands identical outputs.
+        call_kwargs: dict or None. Extra call arguments, passed in the eager, symbolic and
+            saved calls alike: plain values (`use_causal_mask=True`) as they are, NumPy arrays
+            (an encoder's outputs, a padding mask) as extra inputs of the saved model.
+        mixed_precision: bool. Also build the layer under `mixed_bfloat16` and check float32
+            weights and finite outputs. Defaults to `False`.
 
     Returns:
         The eager output of a fresh layer on `input_data`.
@@ -146,23 +169,36 @@ def check_layer(
         "with @keras.saving.register_keras_serializable?"
     )
 
-    eager = layer(input_data)
+    static = {k: v for k, v in (call_kwargs or {}).items() if not isinstance(v, np.ndarray)}
+    tensors = {k: v for k, v in (call_kwargs or {}).items() if isinstance(v, np.ndarray)}
+    eager = layer(input_data, **static, **tensors)
     eager_shapes = [tuple(np.shape(t)) for t in keras.tree.flatten(_to_numpy(eager))]
     if expected_output_shape is not None:
         assert eager_shapes[0] == tuple(expected_output_shape), (
             f"eager output shape {eager_shapes[0]} != expected {tuple(expected_output_shape)}"
         )
 
-    symbolic_inputs = _symbolic_inputs(input_data)
-    symbolic = layer_cls(**init_kwargs)(symbolic_inputs)
+    # Array-valued call arguments (an encoder's outputs, a mask) become model inputs too.
+    data = {"inputs": input_data, **tensors} if tensors else input_data
+    symbolic_data = _symbolic_inputs(data)
+
+    def call(new_layer: keras.layers.Layer) -> Any:
+        if not tensors:
+            return new_layer(symbolic_data, **static)
+        extra = {k: symbolic_data[k] for k in tensors}
+        return new_layer(symbolic_data["inputs"], **static, **extra)
+
+    symbolic = call(layer_cls(**init_kwargs))
     for shape, tensor in zip(eager_shapes, keras.tree.flatten(symbolic)):
         assert tuple(tensor.shape)[1:] == shape[1:], (
             f"symbolic output shape {tuple(tensor.shape)} disagrees with eager shape {shape}"
         )
 
-    model = keras.Model(symbolic_inputs, layer_cls(**init_kwargs)(symbolic_inputs))
-    expected = model(input_data, training=False)
-    _save_load_and_fit(model, input_data, expected, target, loss, run_fit, atol)
+    model = keras.Model(symbolic_data, call(layer_cls(**init_kwargs)))
+    expected = model(data, training=False)
+    _save_load_and_fit(model, data, expected, target, loss, run_fit, atol)
+    if mixed_precision:
+        _check_mixed_precision(layer_cls, init_kwargs, input_data, {**static, **tensors})
     return eager
 
 
@@ -186,3 +222,32 @@ def check_model(
     assert rebuilt.get_config() == config, "from_config(get_config()) gives a different config"
     _save_load_and_fit(model, input_data, expected, target, loss, run_fit, atol)
     return expected
+
+
+def check_loss(loss: keras.losses.Loss, y_true: Any, y_pred: Any) -> float:
+    """Run the shared checks on a loss: config and serialisation round trips give the same
+    value, and a model compiled with it keeps it through `.keras` save and load.
+
+    Returns:
+        The loss value on `(y_true, y_pred)`.
+    """
+    value = float(keras.ops.convert_to_numpy(loss(y_true, y_pred)))
+    rebuilt = type(loss).from_config(copy.deepcopy(loss.get_config()))
+    assert rebuilt.get_config() == loss.get_config(), "from_config(get_config()) differs"
+    restored = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert type(restored) is type(loss) and restored.get_config() == loss.get_config(), (
+        "serialize → deserialize does not give back the same loss; is the class decorated "
+        "with @keras.saving.register_keras_serializable?"
+    )
+    for copy_of_loss in (rebuilt, restored):
+        again = float(keras.ops.convert_to_numpy(copy_of_loss(y_true, y_pred)))
+        assert again == value, f"the rebuilt loss gives {again}, not {value}"
+    inputs = keras.Input(shape=np.shape(y_pred)[1:])
+    model = keras.Model(inputs, keras.layers.Identity()(inputs))
+    model.compile(optimizer="sgd", loss=loss)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        loaded = keras.saving.load_model(path, safe_mode=True)
+    assert loaded.loss.get_config() == loss.get_config(), "the loss changed through .keras"
+    return value

@@ -103,7 +103,7 @@ class CharTokenizer:
         return cls(sorted(set(text)), unknown=unknown)
 
     @property
-    def vocab_size(self) -> int:
+    def vocabulary_size(self) -> int:
         """Number of ids, `[UNK]` included when `unknown="unk"`."""
         return len(self.vocabulary)
 
@@ -123,10 +123,11 @@ class CharTokenizer:
     def decode(self, ids: Iterable[int]) -> str:
         """Map ids back to text; an `[UNK]` id decodes to the string "[UNK]"."""
         ids = np.asarray(ids).reshape(-1)
-        out_of_range = ids[(ids < 0) | (ids >= self.vocab_size)]
+        out_of_range = ids[(ids < 0) | (ids >= self.vocabulary_size)]
         if out_of_range.size:
             raise ValueError(
-                f"`ids` must lie in [0, {self.vocab_size}); received {out_of_range[:5].tolist()}."
+                f"`ids` must lie in [0, {self.vocabulary_size}); received "
+                f"{out_of_range[:5].tolist()}."
             )
         return "".join(self.vocabulary[i] for i in ids.tolist())
 
@@ -198,7 +199,7 @@ class WordTokenizer:
         return cls(words)
 
     @property
-    def vocab_size(self) -> int:
+    def vocabulary_size(self) -> int:
         return len(self.vocabulary)
 
     def encode(self, text: str) -> np.ndarray:
@@ -241,10 +242,11 @@ class WordTokenizer:
     def decode(self, ids: Iterable[int], skip_padding: bool = True) -> str:
         """Join the words of `ids` with spaces, dropping padding ids unless told otherwise."""
         ids = np.asarray(ids).reshape(-1)
-        out_of_range = ids[(ids < 0) | (ids >= self.vocab_size)]
+        out_of_range = ids[(ids < 0) | (ids >= self.vocabulary_size)]
         if out_of_range.size:
             raise ValueError(
-                f"`ids` must lie in [0, {self.vocab_size}); received {out_of_range[:5].tolist()}."
+                f"`ids` must lie in [0, {self.vocabulary_size}); received "
+                f"{out_of_range[:5].tolist()}."
             )
         return " ".join(self.vocabulary[i] for i in ids.tolist() if i or not skip_padding)
 

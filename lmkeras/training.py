@@ -1,17 +1,26 @@
-"""Training helpers: `model.fit` under a wall-clock budget, with throughput, and the course's
-character-level LM recipe (`train_char_lm`) shared by chapter 04 and `benchmarks/`.
+"""Every generic trainer of the course: wall-clock budgets, keep-best, schedules, evaluation.
+
+- `TimeBudget`, `KeepBest` and `fit_with_budget`: `model.fit` under a wall-clock budget, with
+  throughput (chapters 04, 06, 09, 11).
+- `compile_for_training`, `train_with_time_budget` and `evaluate_loss`: a next-token model
+  trained on random windows of a token stream for a number of seconds, with warm-up and a
+  cosine over the *time* budget (chapters 08, 12, 13 and the command line).
 
 A budget in seconds rather than in epochs is what a class needs: "train for 10 minutes" gives
-the same wait on every laptop, and the figure to compare is the validation loss reached.
+the same wait on every laptop, and the figure to compare is the validation loss reached. Each
+chapter's end-to-end run (data + tokenizer + model + these trainers) is in `lmkeras.recipes`.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import keras
+import numpy as np
+
+from lmkeras._checks import check_float, check_int, check_optional_int, check_positive
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -35,10 +44,8 @@ class TimeBudget(keras.callbacks.Callback):
 
     def __init__(self, seconds: float, tokens_per_step: int | None = None):
         super().__init__()
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
-            raise ValueError(f"`seconds` must be a number > 0; received seconds={seconds!r}.")
-        self.seconds = float(seconds)
-        self.tokens_per_step = tokens_per_step
+        self.seconds = check_positive("seconds", seconds)
+        self.tokens_per_step = check_optional_int("tokens_per_step", tokens_per_step)
         self.steps = 0
         self.elapsed = 0.0
         self.validation_seconds = 0.0
@@ -139,12 +146,13 @@ def fit_with_budget(
         `(history, budget)`: the `History` and the `TimeBudget` callback (steps, seconds,
         tokens per second).
     """
-    for name, value in (("steps_per_epoch", steps_per_epoch), ("max_epochs", max_epochs)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"`{name}` must be an int ≥ 1; received {name}={value!r}.")
+    check_int("steps_per_epoch", steps_per_epoch)
+    check_int("max_epochs", max_epochs)
     budget = TimeBudget(seconds, tokens_per_step)
+    # The data shuffles itself (tf.data); `shuffle=False` keeps Keras from warning about it.
     history = model.fit(
         train_data,
+        shuffle=False,
         validation_data=validation_data,
         epochs=max_epochs,
         steps_per_epoch=steps_per_epoch,
@@ -154,144 +162,180 @@ def fit_with_budget(
     return history, budget
 
 
-@dataclass(frozen=True)
-class CharLMConfig:
-    """The chapter-04 character LM recipe; every field has a reason.
+def _lr_factor(fraction, step, warmup_steps, min_ratio):
+    warm = min(1.0, (step + 1) / warmup_steps)
+    cosine = 0.5 * (1 + math.cos(math.pi * min(fraction, 1.0)))
+    return warm * (min_ratio + (1 - min_ratio) * cosine)
+
+
+def _windows(ids, starts, length):
+    return ids[starts[:, None] + np.arange(length)]
+
+
+@keras.saving.register_keras_serializable(package="lmkeras")
+class DecayExcludingAdamW(keras.optimizers.AdamW):
+    """Keras' AdamW, with the variables left out of weight decay saved in its config.
+
+    `keras.optimizers.AdamW.exclude_from_weight_decay(...)` is not part of the optimizer's
+    config, so a model reloaded from `.keras` decays its biases and norms again and one more
+    step after reloading differs from one more step without (by 1e-3 on a tiny GPT). Here the
+    names are an argument, saved and restored with the optimizer.
 
     Args:
-        cell: "gru" or "lstm". The GRU (3 gate blocks to the LSTM's 4) ran ~20% faster and
-            learned more per second on a 2-core CPU (see benchmarks/README.md).
-        embedding_dim: 64 characters' vectors: 65 symbols need few dimensions.
-        units: 384. Each step costs ~units²: 384 caught up with 256 by 200 s, with a steeper
-            curve; the TensorFlow tutorial's 1024 is 10× slower per step on 2 cores.
-        num_layers: 1. A second layer doubles the recurrent cost per step (not measured here).
-        dropout: 0.2. Without it a GRU 384 overfits tiny Shakespeare within 10 minutes (20
-            passes over the text): validation loss lowest at 4 minutes (1.543), 1.597 at 10.
-        sequence_length: 100 characters of back-propagation through time.
-        batch_size: 64 windows per step.
-        learning_rate: Adam's step; 2e-3 trains fast and stays stable with clipping.
-        clipnorm: 1.0. Gradient clipping against exploding RNN gradients.
-        jit_compile: False. XLA made the recurrent train step slower on CPU.
-        steps_per_epoch: points on the learning curve every this many steps.
-        keep_best: end with the weights of the epoch of lowest validation loss.
-        seed: shuffling and weight seed.
+        *args, **kwargs: those of `keras.optimizers.AdamW`.
+        no_decay_names: list of str. Variables whose name contains one of these get no weight
+            decay. Defaults to `("bias", "gamma", "beta")`: biases and LayerNorm parameters.
     """
 
-    cell: str = "gru"
-    embedding_dim: int = 64
-    units: int = 384
-    num_layers: int = 1
-    dropout: float = 0.2
-    sequence_length: int = 100
-    batch_size: int = 64
-    learning_rate: float = 2e-3
-    clipnorm: float = 1.0
-    jit_compile: bool | str = False
-    steps_per_epoch: int = 200
-    keep_best: bool = True
-    seed: int = 42
+    def __init__(self, *args, no_decay_names=("bias", "gamma", "beta"), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.no_decay_names = list(no_decay_names)
+        if self.no_decay_names:
+            self.exclude_from_weight_decay(var_names=self.no_decay_names)
+
+    def get_config(self):
+        return {**super().get_config(), "no_decay_names": list(self.no_decay_names)}
 
 
-@dataclass
-class CharLMRun:
-    """What `train_char_lm` returns: the model, its tokenizer and the figures of the run."""
+def compile_for_training(model, learning_rate=3e-3, weight_decay=0.1, jit_compile=None):
+    """Compile a next-token model with AdamW (β₂ 0.99, clip 1.0) and cross-entropy on logits.
 
-    model: keras.Model
-    tokenizer: Any
-    config: CharLMConfig
-    history: dict = field(default_factory=dict)
-    steps: int = 0
-    seconds: float = 0.0
-    train_seconds: float = 0.0
-    tokens_per_second: float | None = None
-    epoch_seconds: list = field(default_factory=list)
-
-    @property
-    def best_val_loss(self) -> float:
-        return float(min(self.history["val_loss"]))
-
-    @property
-    def final_val_loss(self) -> float:
-        """Validation loss after the last epoch (the model holds the best epoch's weights
-        when `config.keep_best`)."""
-        return float(self.history["val_loss"][-1])
-
-    @property
-    def best_epoch_seconds(self) -> float:
-        """Seconds of training at the end of the epoch of lowest validation loss."""
-        best = min(range(len(self.history["val_loss"])), key=self.history["val_loss"].__getitem__)
-        return float(self.epoch_seconds[best])
-
-
-def train_char_lm(
-    train_text: str,
-    validation_text: str,
-    seconds: float,
-    config: CharLMConfig | None = None,
-    tokenizer: Any = None,
-    verbose: int = 0,
-) -> CharLMRun:
-    """Train an `rnn_lm` on characters for `seconds`: chapter 04 and the benchmark call this.
-
-    Args:
-        train_text, validation_text: str. Validation windows do not overlap and are not
-            shuffled; the loss is in nats per character.
-        seconds: float > 0. Wall-clock budget.
-        config: CharLMConfig or None (the defaults).
-        tokenizer: a `CharTokenizer`, or None to build one from both texts.
-        verbose: int. `fit`'s verbosity.
-
-    Returns:
-        CharLMRun.
+    Biases and LayerNorm parameters get no weight decay (`DecayExcludingAdamW`, which keeps
+    that rule through `.keras` save and load, so training resumes exactly).
+    `jit_compile=None` means True on TensorFlow and JAX (XLA), False on PyTorch. Returns the
+    optimizer, whose `learning_rate` variable the caller may set between steps.
     """
-    from lmkeras.datasets import char_lm_dataset
-    from lmkeras.models.rnn import rnn_lm
-    from lmkeras.text import CharTokenizer
-
-    config = config or CharLMConfig()
-    tokenizer = tokenizer or CharTokenizer.from_text(train_text + validation_text)
-    keras.utils.set_random_seed(config.seed)
-    train = char_lm_dataset(
-        train_text, tokenizer, config.sequence_length, config.batch_size, seed=config.seed
-    ).repeat()
-    validation = char_lm_dataset(
-        validation_text,
-        tokenizer,
-        config.sequence_length,
-        min(config.batch_size, max(1, len(validation_text) // (config.sequence_length + 1))),
-        shuffle=False,
-    )
-    model = rnn_lm(
-        tokenizer.vocab_size,
-        config.embedding_dim,
-        config.units,
-        config.num_layers,
-        config.cell,
-        config.dropout,
+    check_positive("learning_rate", learning_rate)
+    check_float("weight_decay", weight_decay, 0.0)
+    if jit_compile is None:
+        jit_compile = keras.backend.backend() != "torch"
+    optimizer = DecayExcludingAdamW(
+        learning_rate, weight_decay=weight_decay, beta_2=0.99, global_clipnorm=1.0
     )
     model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
+        optimizer=optimizer,
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        jit_compile=config.jit_compile,
+        jit_compile=jit_compile,
     )
-    history, budget = fit_with_budget(
-        model,
-        train,
-        validation,
-        seconds,
-        config.steps_per_epoch,
-        tokens_per_step=config.batch_size * config.sequence_length,
-        keep_best=config.keep_best,
-        verbose=verbose,
-    )
-    return CharLMRun(
-        model=model,
-        tokenizer=tokenizer,
-        config=config,
-        history={k: [float(v) for v in vs] for k, vs in history.history.items()},
-        steps=budget.steps,
-        seconds=budget.elapsed,
-        train_seconds=budget.train_seconds,
-        tokens_per_second=budget.tokens_per_second,
-        epoch_seconds=list(budget.epoch_seconds),
-    )
+    return optimizer
+
+
+def train_with_time_budget(
+    model,
+    train_ids,
+    validation_ids,
+    seconds,
+    sequence_length=128,
+    batch_size=32,
+    learning_rate=3e-3,
+    warmup_steps=100,
+    min_lr_ratio=0.1,
+    weight_decay=0.1,
+    eval_every=60.0,
+    eval_batches=8,
+    max_steps=None,
+    jit_compile=None,
+    seed=0,
+    verbose=1,
+):
+    """Train a next-token model for `seconds` of wall-clock time; record validation loss.
+
+    Batches are random windows of `train_ids` (as nanoGPT's `get_batch`). The learning rate
+    warms up linearly for `warmup_steps`, then follows a cosine from `learning_rate` down to
+    `min_lr_ratio × learning_rate` over the *time* budget, so it ends at its floor when time is
+    up whatever the machine's speed. The clock includes compilation and excludes evaluations.
+
+    Args:
+        model: `keras.Model` from int ids `(batch, T)` to logits `(batch, T, vocab)`.
+        train_ids, validation_ids: 1-D int arrays (tokenized text).
+        seconds: float > 0. Training budget.
+        sequence_length, batch_size: ints ≥ 1. Window length and windows per step.
+        learning_rate: float. Peak learning rate of AdamW. Defaults to `3e-3`.
+        warmup_steps: int ≥ 1. Defaults to `100`.
+        min_lr_ratio: float. Final learning rate as a fraction of the peak. Defaults to `0.1`.
+        weight_decay: float. AdamW decay (not on biases and norms). Defaults to `0.1`.
+        eval_every: float. Seconds of training between validation estimates. Defaults to `60`.
+        eval_batches: int. Batches of fixed random validation windows per estimate.
+        max_steps: int or None. Also stop after this many steps; the cosine then follows
+            whichever budget (time or steps) is used up faster. Defaults to `None`.
+        jit_compile: bool or None. None means True on TensorFlow/JAX, False on PyTorch.
+        seed: int. Seed of the batch sampler.
+        verbose: int. 1 shows a progress bar over the budget (for terminals), 2 prints one line
+            per validation estimate (for notebooks and logs), 0 is silent.
+
+    Returns:
+        dict with lists `seconds`, `step`, `train_loss`, `val_loss` (one entry per estimate,
+        the last at the end of the budget) and `tokens_per_second` (training throughput).
+    """
+    check_positive("seconds", seconds)
+    for key, value in (("sequence_length", sequence_length), ("batch_size", batch_size),
+                       ("warmup_steps", warmup_steps), ("eval_batches", eval_batches)):  # fmt: skip
+        check_int(key, value)
+    check_positive("learning_rate", learning_rate)
+    check_float("min_lr_ratio", min_lr_ratio, 0.0, 1.0)
+    check_float("weight_decay", weight_decay, 0.0)
+    check_positive("eval_every", eval_every)
+    check_int("seed", seed, 0)
+    train_ids, validation_ids = np.asarray(train_ids, "int32"), np.asarray(validation_ids, "int32")
+    for key, ids in (("train_ids", train_ids), ("validation_ids", validation_ids)):
+        if ids.ndim != 1 or len(ids) <= sequence_length + 1:
+            raise ValueError(
+                f"`{key}` must be 1-D with more than sequence_length + 1 = "
+                f"{sequence_length + 1} ids; received shape {ids.shape}."
+            )
+    optimizer = compile_for_training(model, learning_rate, weight_decay, jit_compile)
+    rng = np.random.default_rng(seed)
+    last = len(validation_ids) - sequence_length - 1
+    val_starts = rng.integers(0, last, (eval_batches, batch_size))
+    history = {"seconds": [], "step": [], "train_loss": [], "val_loss": []}
+    progress = keras.utils.Progbar(int(seconds), unit_name="s") if verbose == 1 else None
+    clock, step, next_eval, recent, shown = 0.0, 0, eval_every, [], -1
+    check_optional_int("max_steps", max_steps)
+    total = max_steps or math.inf
+    while clock < seconds and step < total:
+        factor = _lr_factor(max(clock / seconds, step / total), step, warmup_steps, min_lr_ratio)
+        optimizer.learning_rate.assign(learning_rate * factor)
+        starts = rng.integers(0, len(train_ids) - sequence_length - 1, batch_size)
+        tic = time.perf_counter()
+        loss = model.train_on_batch(
+            _windows(train_ids, starts, sequence_length),
+            _windows(train_ids, starts + 1, sequence_length),
+        )
+        clock += time.perf_counter() - tic
+        step, recent = step + 1, (recent + [float(loss)])[-50:]
+        if progress is not None and int(clock) > shown:  # at most one update a second
+            shown = min(int(clock), int(seconds))
+            progress.update(shown, [("loss", float(loss))])
+        if clock >= next_eval or clock >= seconds or step >= total:
+            val = [model.test_on_batch(_windows(validation_ids, s, sequence_length),
+                                       _windows(validation_ids, s + 1, sequence_length))
+                   for s in val_starts]  # fmt: skip
+            for key, value in (("seconds", clock), ("step", step),
+                               ("train_loss", float(np.mean(recent))),
+                               ("val_loss", float(np.mean(val)))):  # fmt: skip
+                history[key].append(value)
+            if verbose == 2:
+                print(f"{clock:7.1f} s  step {step:5d}  train {history['train_loss'][-1]:.3f}  "
+                      f"validation {history['val_loss'][-1]:.3f}")  # fmt: skip
+            next_eval += eval_every
+    history["tokens_per_second"] = step * batch_size * sequence_length / clock
+    return history
+
+
+def evaluate_loss(model, ids, sequence_length, batch_size=32):
+    """Mean next-token cross-entropy (nats per token) over all non-overlapping windows of `ids`.
+
+    Windows that do not fill the last batch are left out, so every batch has the compiled shape.
+    """
+    ids = np.asarray(ids, "int32")
+    count = (len(ids) - 1) // sequence_length // batch_size * batch_size
+    if count == 0:
+        raise ValueError(
+            f"`ids` must hold more than sequence_length × batch_size = "
+            f"{sequence_length * batch_size} ids; received {len(ids)}."
+        )
+    starts = np.arange(count) * sequence_length
+    losses = [model.test_on_batch(_windows(ids, s, sequence_length),
+                                  _windows(ids, s + 1, sequence_length))
+              for s in starts.reshape(-1, batch_size)]  # fmt: skip
+    return float(np.mean(losses))

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import pytest
 
-from lmkeras.models.rnn import rnn_lm
+from lmkeras.models.rnn import build_rnn_lm
 
 VOCAB, EPOCHS, INTERRUPT_AFTER = 12, 4, 2
 
@@ -39,7 +39,7 @@ def _data():
 
 def _model(seed: int, dropout: float = 0.0) -> keras.Model:
     keras.utils.set_random_seed(seed)
-    model = rnn_lm(VOCAB, embedding_dim=8, units=16, dropout=dropout)
+    model = build_rnn_lm(VOCAB, embedding_dim=8, units=16, dropout=dropout)
     model.compile(
         optimizer=keras.optimizers.Adam(1e-2),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),

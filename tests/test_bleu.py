@@ -6,6 +6,7 @@ import pytest
 import sacrebleu
 from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 
+from lmkeras import metrics
 from lmkeras.metrics import corpus_bleu, tokenize_13a
 
 WORDS = ["the", "cat", "dog", "sat", "on", "a", "mat", "Tom", "isn't", "here", "3.5", "km"]
@@ -112,3 +113,9 @@ def test_clipping_counts_a_word_no_more_often_than_the_reference_has_it():
 def test_bad_bleu_inputs_name_the_parameter(kwargs, message):
     with pytest.raises(ValueError, match=message):
         corpus_bleu(**kwargs)
+
+
+def test_course_bleu_is_case_insensitive_and_retokenizes():
+    refs = [["It's here, Tom."], ["Help me, please!"]]
+    hypotheses = ["it's here , tom .", "help me , please !"]
+    assert metrics.translation_bleu(hypotheses, refs).score == pytest.approx(100.0)

@@ -20,9 +20,9 @@ def test_pretokenize_covers_all_text():
 
 
 def test_training_learns_frequent_merges_deterministically():
-    tokenizer = BPETokenizer.train(CORPUS, vocab_size=270)
-    assert tokenizer.vocab_size == 270
-    assert tokenizer.merges == BPETokenizer.train(CORPUS, vocab_size=270).merges
+    tokenizer = BPETokenizer.train(CORPUS, vocabulary_size=270)
+    assert tokenizer.vocabulary_size == 270
+    assert tokenizer.merges == BPETokenizer.train(CORPUS, vocabulary_size=270).merges
     # " low" is frequent, so it ends up one token.
     assert "Ġlow" in tokenizer.tokenize(" low")
     assert len(tokenizer.encode("the lowest")) < len(b"the lowest")
@@ -40,14 +40,14 @@ def test_training_learns_frequent_merges_deterministically():
     ],
 )
 def test_round_trip_of_any_text(text):
-    tokenizer = BPETokenizer.train(CORPUS, vocab_size=300)
+    tokenizer = BPETokenizer.train(CORPUS, vocabulary_size=300)
     ids = tokenizer.encode(text)
     assert ids.dtype == np.int32
     assert tokenizer.decode(ids) == text
 
 
 def test_random_unicode_round_trips():
-    tokenizer = BPETokenizer.train(CORPUS, vocab_size=300)
+    tokenizer = BPETokenizer.train(CORPUS, vocabulary_size=300)
     rng = np.random.default_rng(0)
     for _ in range(50):
         text = "".join(chr(c) for c in rng.integers(1, 0x2FFF, size=30))
@@ -57,7 +57,7 @@ def test_random_unicode_round_trips():
 def test_same_ids_as_keras_hub_byte_pair_tokenizer():
     import keras_hub
 
-    tokenizer = BPETokenizer.train(CORPUS, vocab_size=300)
+    tokenizer = BPETokenizer.train(CORPUS, vocabulary_size=300)
     reference = keras_hub.tokenizers.BytePairTokenizer(
         vocabulary=tokenizer.vocabulary, merges=tokenizer.merges
     )
@@ -67,17 +67,17 @@ def test_same_ids_as_keras_hub_byte_pair_tokenizer():
 
 
 def test_config_round_trip():
-    tokenizer = BPETokenizer.train(CORPUS, vocab_size=280)
+    tokenizer = BPETokenizer.train(CORPUS, vocabulary_size=280)
     again = BPETokenizer(**tokenizer.get_config())
     assert again.encode("the lowest").tolist() == tokenizer.encode("the lowest").tolist()
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="vocab_size"):
-        BPETokenizer.train(CORPUS, vocab_size=100)
+    with pytest.raises(ValueError, match="vocabulary_size"):
+        BPETokenizer.train(CORPUS, vocabulary_size=100)
     with pytest.raises(ValueError, match="some text"):
-        BPETokenizer.train([], vocab_size=300)
-    tokenizer = BPETokenizer.train(CORPUS, vocab_size=260)
+        BPETokenizer.train([], vocabulary_size=300)
+    tokenizer = BPETokenizer.train(CORPUS, vocabulary_size=260)
     with pytest.raises(ValueError, match="ids"):
         tokenizer.decode([99999])
     with pytest.raises(ValueError, match="256 byte characters"):

@@ -31,7 +31,7 @@ def test_char_tokenizer_round_trip():
     ids = tokenizer.encode(text)
     assert ids.dtype == np.int32 and len(ids) == len(text)
     assert tokenizer.decode(ids) == text
-    assert tokenizer.vocab_size == len(set(text))
+    assert tokenizer.vocabulary_size == len(set(text))
     assert CharTokenizer(**tokenizer.get_config()).vocabulary == tokenizer.vocabulary
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from lmkeras._checks import check_int
 from lmkeras.layers.attention import MASK_VALUE
 
 
@@ -50,9 +51,7 @@ class AdditiveAttention(keras.layers.Layer):
 
     def __init__(self, units: int = 128, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
-            raise ValueError(f"`units` must be an int ≥ 1; received units={units!r}.")
-        self.units = units
+        self.units = check_int("units", units)
         # Keys coming out of a masked RNN carry a Keras mask; the padding mask is passed
         # explicitly as `source_mask`, and the outputs carry none.
         self.supports_masking = True

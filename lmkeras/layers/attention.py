@@ -13,7 +13,12 @@ from __future__ import annotations
 import math
 
 import keras
+import numpy as np
 from keras import ops
+
+from lmkeras._checks import check_bool, check_int, check_rate
+from lmkeras.layers.initializers import clone_initializer
+from lmkeras.layers.positional import RotaryEmbedding
 
 # Added to the scores of masked keys before the softmax (in float32): exp(-1e9) is exactly 0.
 MASK_VALUE = -1e9
@@ -107,6 +112,8 @@ class MultiHeadAttention(keras.layers.Layer):
         rotary: bool. Rotate queries and keys with `RotaryEmbedding` (RoPE) before the dot
             product, so scores depend on relative positions. Defaults to `False`.
         rotary_max_wavelength: int. RoPE's longest wavelength. Defaults to `10000`.
+        kernel_initializer: initializer of the four projections. Defaults to
+            `"glorot_uniform"` (GPT-2 uses normal with stddev 0.02).
         **kwargs: base layer arguments (`name`, `dtype`, ...).
 
     Call arguments:
@@ -115,12 +122,13 @@ class MultiHeadAttention(keras.layers.Layer):
         key: tensor `(batch, Tk, dim)`, or None for `key = value`.
         attention_mask: optional bool `(batch, Tq, Tk)` (or broadcastable); False hides a key.
         use_causal_mask: bool. Hide later positions (a decoder's self-attention).
-        cache: optional tensor `(batch, 2, num_heads, max_length, head_dim)` holding the keys
+        cache: optional tensor `(batch, 2, num_heads, max_length, head_dim)` (see
+            `empty_cache`, the one owner of this layout) holding the keys
             and values of earlier positions (self-attention only); the new keys/values are
             written at `cache_index` and the queries attend to positions `< cache_index + Tq`.
             Heads come before positions, the layout the attention matmuls read in place.
         cache_index: int or scalar int tensor. Number of positions already in `cache`.
-        key_value: optional tensor `(batch, 2, Tk, num_heads, head_dim)` from
+        key_value: optional tensor `(batch, 2, num_heads, Tk, head_dim)` from
             `project_key_value`: keys and values already projected, used instead of projecting
             `key`/`value` again (cross-attention to a fixed encoder output, step after step).
         return_attention_scores: bool. Also return the weights `(batch, heads, Tq, Tk)`.
@@ -144,30 +152,21 @@ class MultiHeadAttention(keras.layers.Layer):
         use_bias=True,
         rotary=False,
         rotary_max_wavelength=10000,
+        kernel_initializer="glorot_uniform",
         **kwargs,
     ):
         super().__init__(**kwargs)
-        for name, value in (("num_heads", num_heads), ("head_dim", head_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"`{name}` must be a positive int; received {name}={value!r}.")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"`dropout` must be in [0, 1); received dropout={dropout!r}.")
+        self.num_heads = check_int("num_heads", num_heads)
+        self.head_dim = check_int("head_dim", head_dim)
+        self.dropout = check_rate("dropout", dropout)
+        self.use_bias = check_bool("use_bias", use_bias)
+        self.rotary = check_bool("rotary", rotary)
         if rotary and head_dim % 2:
             raise ValueError(
                 f"`rotary=True` needs an even `head_dim`; received head_dim={head_dim}."
             )
-        self.num_heads = num_heads
-        self.head_dim = head_dim
-        self.dropout = dropout
-        self.use_bias = use_bias
-        self.rotary = rotary
-        self.rotary_max_wavelength = rotary_max_wavelength
-        self.dropout_layer = keras.layers.Dropout(dropout) if dropout > 0 else None
-        self.rotary_layer = None
-        if rotary:
-            from lmkeras.layers.positional import RotaryEmbedding
-
-            self.rotary_layer = RotaryEmbedding(max_wavelength=rotary_max_wavelength)
+        self.rotary_max_wavelength = check_int("rotary_max_wavelength", rotary_max_wavelength)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         value_shape = query_shape if value_shape is None else value_shape
@@ -180,6 +179,7 @@ class MultiHeadAttention(keras.layers.Layer):
                 "btd,dhk->bthk",
                 output_shape=(None, *heads),
                 bias_axes="hk" if self.use_bias else None,
+                kernel_initializer=clone_initializer(self.kernel_initializer),
                 name=name,
                 dtype=self.dtype_policy,
             )
@@ -193,10 +193,40 @@ class MultiHeadAttention(keras.layers.Layer):
             "bthk,hkd->btd",
             output_shape=(None, dim),
             bias_axes="d" if self.use_bias else None,
+            kernel_initializer=clone_initializer(self.kernel_initializer),
             name="attention_output",
             dtype=self.dtype_policy,
         )
         self.output_dense.build((None, None, *heads))
+        self.dropout_layer = keras.layers.Dropout(self.dropout) if self.dropout > 0 else None
+        self.rotary_layer = None
+        if self.rotary:
+            self.rotary_layer = RotaryEmbedding(max_wavelength=self.rotary_max_wavelength)
+
+    def empty_cache(self, batch_size, max_length, dtype=None):
+        """A zero key/value cache for this layer: `(batch, 2, num_heads, max_length, head_dim)`.
+
+        The one place that knows the cache layout: heads come before positions, the layout the
+        attention matmuls read in place (see `_attend_to_cache`).
+        """
+        shape = (batch_size, 2, self.num_heads, max_length, self.head_dim)
+        return ops.zeros(shape, dtype or self.compute_dtype)
+
+    @staticmethod
+    def cache_length(cache):
+        """Positions a cache from `empty_cache` holds."""
+        return cache.shape[3]
+
+    def grow_cache(self, cache, max_length):
+        """`cache` padded with empty positions to hold `max_length` (kept contents unchanged)."""
+        self.check_cache(cache)
+        extra = max_length - self.cache_length(cache)
+        if extra < 0:
+            raise ValueError(
+                f"`max_length` must be at least the cache's length {self.cache_length(cache)}; "
+                f"received max_length={max_length}."
+            )
+        return ops.pad(cache, [[0, 0], [0, 0], [0, 0], [0, extra], [0, 0]])
 
     def call(
         self,
@@ -213,24 +243,25 @@ class MultiHeadAttention(keras.layers.Layer):
     ):
         start = 0 if cache_index is None else cache_index
         q = self.query_dense(query)  # (B, Tq, H, D)
+        head_major = cache is not None or key_value is not None
         if key_value is None:
             value = query if value is None else value
             k = self.key_dense(value if key is None else key)  # (B, Tk, H, D)
             v = self.value_dense(value)
-        else:
-            k, v = key_value[:, 0], key_value[:, 1]
         if self.rotary_layer is not None:
             q = self.rotary_layer(q, start_index=start)
             k = self.rotary_layer(k, start_index=start)
         if cache is not None:
-            self._check_cache(cache)
+            self.check_cache(cache, cache_index)
             # One in-place write of the new positions (stacking the whole cache would copy it).
             zero = ops.zeros((), "int32")
             new = ops.transpose(ops.stack([k, v], axis=1), (0, 1, 3, 2, 4))  # (B, 2, H, Tq, D)
             at = [zero, zero, zero, ops.cast(start, "int32"), zero]
             cache = ops.slice_update(cache, at, ops.cast(new, cache.dtype))
             k, v = cache[:, 0], cache[:, 1]  # (B, H, max_length, D)
-        k_length = ops.shape(k)[1 if cache is None else 2]
+        elif key_value is not None:
+            k, v = key_value[:, 0], key_value[:, 1]  # (B, H, Tk, D)
+        k_length = ops.shape(k)[2 if head_major else 1]
         mask = attention_mask
         if mask is not None:
             mask = ops.expand_dims(ops.cast(mask, "bool"), axis=1)  # (B, 1, Tq, Tk)
@@ -238,9 +269,9 @@ class MultiHeadAttention(keras.layers.Layer):
             causal = causal_mask(ops.shape(q)[1], k_length, offset=start)
             mask = causal if mask is None else ops.logical_and(mask, causal)
         dropout = self.dropout_layer
-        if cache is not None:
-            # Matmuls on the head-major cache: the fused op would copy the whole cache into its
-            # (B, T, H, D) layout at every generated token.
+        if head_major:
+            # Matmuls on head-major keys/values: the fused op would copy the whole cache into
+            # its (B, T, H, D) layout at every generated token.
             qh = ops.transpose(q, (0, 2, 1, 3))  # (B, H, Tq, D)
             output, weights = _attend_to_cache(qh, k, v, mask, dropout, training)
             output = ops.transpose(output, (0, 2, 1, 3))  # (B, Tq, H, D)
@@ -266,7 +297,8 @@ class MultiHeadAttention(keras.layers.Layer):
             outputs += (cache,)
         return outputs[0] if len(outputs) == 1 else outputs
 
-    def _check_cache(self, cache):
+    def check_cache(self, cache, cache_index=None):
+        """Refuse a cache of the wrong layout, or one too short for a known `cache_index`."""
         shape = tuple(cache.shape)
         expected = (2, self.num_heads, self.head_dim)
         if len(shape) != 5 or (shape[1], shape[2], shape[4]) != expected:
@@ -274,11 +306,19 @@ class MultiHeadAttention(keras.layers.Layer):
                 f"`cache` must have shape (batch, 2, num_heads={self.num_heads}, max_length, "
                 f"head_dim={self.head_dim}); received shape {shape}."
             )
+        known = isinstance(cache_index, (int, np.integer)) and shape[3] is not None
+        if known and not 0 <= cache_index <= shape[3]:
+            raise ValueError(
+                f"`cache_index` must be in [0, {shape[3]}] (the cache length); received "
+                f"cache_index={cache_index}."
+            )
 
     def project_key_value(self, value, key=None):
-        """Keys and values of `value` (and `key`, default `value`): `(batch, 2, Tk, H, D)`."""
+        """Keys and values of `value` (and `key`, default `value`), head-major like the cache:
+        `(batch, 2, num_heads, Tk, head_dim)`, to pass back as `key_value`."""
         key = value if key is None else key
-        return ops.stack([self.key_dense(key), self.value_dense(value)], axis=1)
+        stacked = ops.stack([self.key_dense(key), self.value_dense(value)], axis=1)
+        return ops.transpose(stacked, (0, 1, 3, 2, 4))  # (B, 2, H, Tk, D)
 
     def get_config(self):
         config = super().get_config()
@@ -289,5 +329,6 @@ class MultiHeadAttention(keras.layers.Layer):
             use_bias=self.use_bias,
             rotary=self.rotary,
             rotary_max_wavelength=self.rotary_max_wavelength,
+            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
         )
         return config

@@ -13,10 +13,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int; received {name}={value!r}.")
+from lmkeras._checks import check_int
 
 
 def _positions(inputs, start_index):
@@ -59,7 +56,7 @@ class SinusoidalEncoding(keras.layers.Layer):
 
     def __init__(self, max_wavelength=10000, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("max_wavelength", max_wavelength)
+        check_int("max_wavelength", max_wavelength)
         self.max_wavelength = max_wavelength
 
     def call(self, inputs, start_index=0):
@@ -104,7 +101,7 @@ class PositionEmbedding(keras.layers.Layer):
 
     def __init__(self, sequence_length, initializer=None, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("sequence_length", sequence_length)
+        check_int("sequence_length", sequence_length)
         self.sequence_length = sequence_length
         if initializer is None:
             initializer = keras.initializers.RandomNormal(stddev=0.02)
@@ -118,9 +115,10 @@ class PositionEmbedding(keras.layers.Layer):
         )
 
     def call(self, inputs, start_index=0):
-        length, dim = ops.shape(inputs)[1], inputs.shape[-1]
-        table = ops.convert_to_tensor(self.embeddings)
-        table = ops.slice(table, (ops.cast(start_index, "int32"), 0), (length, dim))
+        positions = ops.arange(ops.shape(inputs)[1], dtype="int32") + ops.cast(start_index, "int32")
+        # A gather, not a slice: XLA on TensorFlow treats a slice's start as a compile-time
+        # constant and recompiled the whole cached step for every new position (~2 s a token).
+        table = ops.take(self.embeddings, positions, axis=0)  # (T, dim)
         return ops.broadcast_to(ops.cast(table, self.compute_dtype)[None], ops.shape(inputs))
 
     def compute_output_shape(self, inputs_shape):
@@ -163,7 +161,7 @@ class RotaryEmbedding(keras.layers.Layer):
 
     def __init__(self, max_wavelength=10000, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("max_wavelength", max_wavelength)
+        check_int("max_wavelength", max_wavelength)
         self.max_wavelength = max_wavelength
 
     def call(self, inputs, start_index=0):

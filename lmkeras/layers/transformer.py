@@ -14,27 +14,42 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from lmkeras._checks import check_bool, check_choice, check_int, check_positive, check_rate
 from lmkeras.layers.attention import MultiHeadAttention
+from lmkeras.layers.initializers import clone_initializer
+
+ACTIVATIONS = ("gelu", "gelu_tanh", "relu", "relu_squared", "silu", "tanh")
 
 
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int; received {name}={value!r}.")
+def _relu_squared(x):
+    return ops.square(ops.relu(x))
 
 
-def _check_rate(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"`{name}` must be a float in [0, 1); received {name}={value!r}.")
+def _gelu_tanh(x):
+    return keras.activations.gelu(x, approximate=True)
+
+
+def activation_function(name):
+    """The function behind an activation name of `ACTIVATIONS`.
+
+    `"gelu"` is the exact (erf) GELU, `"gelu_tanh"` GPT-2's tanh approximation, and
+    `"relu_squared"` is relu(x)², as in recent fast GPT training recipes.
+    """
+    check_choice("activation", name, ACTIVATIONS)
+    ours = {"gelu_tanh": _gelu_tanh, "relu_squared": _relu_squared}
+    return ours[name] if name in ours else keras.activations.get(name)
 
 
 @keras.saving.register_keras_serializable(package="lmkeras")
 class FeedForward(keras.layers.Layer):
-    """Position-wise MLP: Dense(intermediate_dim, GELU) → Dense(width) → Dropout.
+    """Position-wise MLP: Dense(intermediate_dim, activation) → Dense(width) → Dropout.
 
     Args:
         intermediate_dim: int ≥ 1. Hidden width (4 × the model width in GPT-2).
         dropout: float in [0, 1). Dropout on the output. Defaults to `0.0`.
-        activation: activation of the hidden layer. Defaults to `"gelu"` (exact, erf-based).
+        activation: str, one of `ACTIVATIONS`. Defaults to `"gelu"` (exact, erf-based);
+            GPT-2 uses `"gelu_tanh"`.
+        kernel_initializer: initializer of both kernels. Defaults to `"glorot_uniform"`.
         **kwargs: base layer arguments.
 
     Example:
@@ -42,23 +57,39 @@ class FeedForward(keras.layers.Layer):
     (2, 3, 8)
     """
 
-    def __init__(self, intermediate_dim, dropout=0.0, activation="gelu", **kwargs):
+    def __init__(
+        self,
+        intermediate_dim,
+        dropout=0.0,
+        activation="gelu",
+        kernel_initializer="glorot_uniform",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        _check_positive_int("intermediate_dim", intermediate_dim)
-        _check_rate("dropout", dropout)
-        self.intermediate_dim = intermediate_dim
-        self.dropout = dropout
+        self.intermediate_dim = check_int("intermediate_dim", intermediate_dim)
+        self.dropout = check_rate("dropout", dropout)
+        activation_function(activation)
         self.activation = activation
-        self.dropout_layer = keras.layers.Dropout(dropout) if dropout > 0 else None
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
 
     def build(self, inputs_shape):
         policy = self.dtype_policy
         self.hidden = keras.layers.Dense(
-            self.intermediate_dim, activation=self.activation, name="hidden", dtype=policy
+            self.intermediate_dim,
+            activation=activation_function(self.activation),
+            kernel_initializer=clone_initializer(self.kernel_initializer),
+            name="hidden",
+            dtype=policy,
         )
         self.hidden.build(inputs_shape)
-        self.projection = keras.layers.Dense(inputs_shape[-1], name="projection", dtype=policy)
+        self.projection = keras.layers.Dense(
+            inputs_shape[-1],
+            kernel_initializer=clone_initializer(self.kernel_initializer),
+            name="projection",
+            dtype=policy,
+        )
         self.projection.build((*inputs_shape[:-1], self.intermediate_dim))
+        self.dropout_layer = keras.layers.Dropout(self.dropout) if self.dropout > 0 else None
 
     def call(self, inputs, training=None):
         outputs = self.projection(self.hidden(inputs))
@@ -72,6 +103,7 @@ class FeedForward(keras.layers.Layer):
             intermediate_dim=self.intermediate_dim,
             dropout=self.dropout,
             activation=self.activation,
+            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
         )
         return config
 
@@ -80,16 +112,101 @@ def _split(outputs):
     return (outputs[0], outputs[1:]) if isinstance(outputs, tuple) else (outputs, ())
 
 
-@keras.saving.register_keras_serializable(package="lmkeras")
-class TransformerEncoderBlock(keras.layers.Layer):
-    """Pre-LayerNorm encoder block: multi-head self-attention over the whole input, then an MLP.
+class _Block(keras.layers.Layer):
+    """What encoder and decoder blocks share: arguments, checks, sub-layer factories, config."""
 
-    Args:
-        num_heads: int ≥ 1. Attention heads; must divide the input width.
+    def __init__(
+        self,
+        num_heads,
+        intermediate_dim,
+        dropout=0.0,
+        activation="gelu",
+        kernel_initializer="glorot_uniform",
+        layer_norm_epsilon=1e-5,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.num_heads = check_int("num_heads", num_heads)
+        self.intermediate_dim = check_int("intermediate_dim", intermediate_dim)
+        self.dropout = check_rate("dropout", dropout)
+        activation_function(activation)
+        self.activation = activation
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.layer_norm_epsilon = check_positive("layer_norm_epsilon", layer_norm_epsilon)
+
+    def _head_dim(self, inputs_shape):
+        width = inputs_shape[-1]
+        if width % self.num_heads:
+            raise ValueError(
+                f"`num_heads` must divide the width; received width={width}, "
+                f"num_heads={self.num_heads}."
+            )
+        return width // self.num_heads
+
+    def _norm(self, name, inputs_shape):
+        norm = keras.layers.LayerNormalization(
+            epsilon=self.layer_norm_epsilon, name=name, dtype=self.dtype_policy
+        )
+        norm.build(inputs_shape)
+        return norm
+
+    def _attention(self, name, inputs_shape, rotary=False):
+        attention = MultiHeadAttention(
+            self.num_heads,
+            self._head_dim(inputs_shape),
+            dropout=self.dropout,
+            rotary=rotary,
+            kernel_initializer=clone_initializer(self.kernel_initializer),
+            name=name,
+            dtype=self.dtype_policy,
+        )
+        attention.build(inputs_shape)
+        return attention
+
+    def _build_mlp(self, inputs_shape):
+        self.mlp_norm = self._norm("mlp_norm", inputs_shape)
+        self.mlp = FeedForward(
+            self.intermediate_dim,
+            dropout=self.dropout,
+            activation=self.activation,
+            kernel_initializer=clone_initializer(self.kernel_initializer),
+            name="mlp",
+            dtype=self.dtype_policy,
+        )
+        self.mlp.build(inputs_shape)
+        self.residual_dropout = keras.layers.Dropout(self.dropout) if self.dropout > 0 else None
+
+    def _dropped(self, x, training):
+        return x if self.residual_dropout is None else self.residual_dropout(x, training=training)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            num_heads=self.num_heads,
+            intermediate_dim=self.intermediate_dim,
+            dropout=self.dropout,
+            activation=self.activation,
+            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
+            layer_norm_epsilon=self.layer_norm_epsilon,
+        )
+        return config
+
+
+_BLOCK_ARGS = """num_heads: int ≥ 1. Attention heads; must divide the input width.
         intermediate_dim: int ≥ 1. Hidden width of the MLP.
         dropout: float in [0, 1). Dropout on attention weights and both residual branches.
             Defaults to `0.0`.
-        layer_norm_epsilon: float. Defaults to `1e-5`.
+        activation: str. The MLP's activation, one of `ACTIVATIONS`. Defaults to `"gelu"`.
+        kernel_initializer: initializer of every projection. Defaults to `"glorot_uniform"`.
+        layer_norm_epsilon: float > 0. Defaults to `1e-5`."""
+
+
+@keras.saving.register_keras_serializable(package="lmkeras")
+class TransformerEncoderBlock(_Block):
+    __doc__ = f"""Pre-LayerNorm encoder block: self-attention over the whole input, then an MLP.
+
+    Args:
+        {_BLOCK_ARGS}
         **kwargs: base layer arguments.
 
     Call arguments:
@@ -105,18 +222,10 @@ class TransformerEncoderBlock(keras.layers.Layer):
     (1, 3, 8)
     """
 
-    def __init__(self, num_heads, intermediate_dim, dropout=0.0, layer_norm_epsilon=1e-5, **kwargs):
-        super().__init__(**kwargs)
-        _check_positive_int("num_heads", num_heads)
-        _check_positive_int("intermediate_dim", intermediate_dim)
-        _check_rate("dropout", dropout)
-        self.num_heads = num_heads
-        self.intermediate_dim = intermediate_dim
-        self.dropout = dropout
-        self.layer_norm_epsilon = layer_norm_epsilon
-
     def build(self, inputs_shape):
-        _build_sublayers(self, inputs_shape, ("attention",))
+        self.attention_norm = self._norm("attention_norm", inputs_shape)
+        self.attention = self._attention("attention", inputs_shape)
+        self._build_mlp(inputs_shape)
 
     def call(self, inputs, padding_mask=None, return_attention_scores=False, training=None):
         mask = None if padding_mask is None else ops.cast(padding_mask, "bool")[:, None, :]
@@ -128,73 +237,23 @@ class TransformerEncoderBlock(keras.layers.Layer):
                 training=training,
             )
         )
-        x = inputs + _dropped(self, attended, training)
+        x = inputs + self._dropped(attended, training)
         x = x + self.mlp(self.mlp_norm(x), training=training)
         return (x, *extras) if extras else x
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            num_heads=self.num_heads,
-            intermediate_dim=self.intermediate_dim,
-            dropout=self.dropout,
-            layer_norm_epsilon=self.layer_norm_epsilon,
-        )
-        return config
-
-
-def _build_sublayers(block, inputs_shape, attentions, rotary=False):
-    """Build each block's LayerNorm + attention pairs (named by `attentions`) and its MLP."""
-    width = inputs_shape[-1]
-    if width % block.num_heads:
-        raise ValueError(
-            f"`num_heads` must divide the width; received width={width}, "
-            f"num_heads={block.num_heads}."
-        )
-    policy = block.dtype_policy
-    eps = block.layer_norm_epsilon
-    for name in attentions:
-        norm = keras.layers.LayerNormalization(epsilon=eps, name=f"{name}_norm", dtype=policy)
-        norm.build(inputs_shape)
-        attention = MultiHeadAttention(
-            block.num_heads,
-            width // block.num_heads,
-            dropout=block.dropout,
-            rotary=rotary and name == "attention",
-            name=name,
-            dtype=policy,
-        )
-        attention.build(inputs_shape)
-        setattr(block, f"{name}_norm", norm)
-        # `cross_attention` is also the block's bool argument, so its layer gets a suffix.
-        setattr(block, "attention" if name == "attention" else f"{name}_layer", attention)
-    block.mlp_norm = keras.layers.LayerNormalization(epsilon=eps, name="mlp_norm", dtype=policy)
-    block.mlp_norm.build(inputs_shape)
-    block.mlp = FeedForward(block.intermediate_dim, dropout=block.dropout, name="mlp", dtype=policy)
-    block.mlp.build(inputs_shape)
-    block.residual_dropout = keras.layers.Dropout(block.dropout) if block.dropout > 0 else None
-
-
-def _dropped(block, x, training):
-    return x if block.residual_dropout is None else block.residual_dropout(x, training=training)
-
 
 @keras.saving.register_keras_serializable(package="lmkeras")
-class TransformerDecoderBlock(keras.layers.Layer):
-    """Pre-LayerNorm decoder block: causal multi-head self-attention, then a GELU MLP.
+class TransformerDecoderBlock(_Block):
+    __doc__ = f"""Pre-LayerNorm decoder block: causal multi-head self-attention, then an MLP.
 
     With `cross_attention=True` (a translation decoder) a cross-attention sub-block sits between
     them: queries from the decoder, keys and values from the encoder's outputs, masked by the
     source's padding mask.
 
     Args:
-        num_heads: int ≥ 1. Attention heads; must divide the input width.
-        intermediate_dim: int ≥ 1. Hidden width of the MLP.
-        dropout: float in [0, 1). Dropout on attention weights and on both residual branches.
-            Defaults to `0.0`.
+        {_BLOCK_ARGS}
         rotary: bool. Use rotary position embeddings (RoPE) in the self-attention. Defaults to
             `False`.
-        layer_norm_epsilon: float. Defaults to `1e-5`.
         cross_attention: bool. Add cross-attention to an encoder's outputs. Defaults to
             `False`.
         **kwargs: base layer arguments.
@@ -205,11 +264,11 @@ class TransformerDecoderBlock(keras.layers.Layer):
             `cross_key_value` is given.
         encoder_padding_mask: optional bool `(batch, S)`, False at padded source positions.
         cache: optional tensor `(batch, 2, heads, max_length, head_dim)`: this block's key/value
-            cache (see `MultiHeadAttention`).
+            cache (`block.attention.empty_cache(batch, max_length)`).
         cache_index: int or scalar int tensor. Positions already in the cache.
-        cross_key_value: optional `(batch, 2, S, heads, head_dim)` from
-            `block.cross_attention_layer.project_key_value(encoder_outputs)`: the encoder's keys and
-            values, computed once per sentence instead of once per generated token.
+        cross_key_value: optional `(batch, 2, heads, S, head_dim)` from
+            `block.cross_attention_layer.project_key_value(encoder_outputs)`: the encoder's keys
+            and values, computed once per sentence instead of once per generated token.
         return_attention_scores: bool. Also return the self-attention weights and, with
             `cross_attention`, the cross-attention weights `(batch, heads, T, S)`.
         training: bool or None.
@@ -231,22 +290,30 @@ class TransformerDecoderBlock(keras.layers.Layer):
         rotary=False,
         layer_norm_epsilon=1e-5,
         cross_attention=False,
+        activation="gelu",
+        kernel_initializer="glorot_uniform",
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        _check_positive_int("num_heads", num_heads)
-        _check_positive_int("intermediate_dim", intermediate_dim)
-        _check_rate("dropout", dropout)
-        self.num_heads = num_heads
-        self.intermediate_dim = intermediate_dim
-        self.dropout = dropout
-        self.rotary = rotary
-        self.layer_norm_epsilon = layer_norm_epsilon
-        self.cross_attention = cross_attention
+        super().__init__(
+            num_heads,
+            intermediate_dim,
+            dropout=dropout,
+            activation=activation,
+            kernel_initializer=kernel_initializer,
+            layer_norm_epsilon=layer_norm_epsilon,
+            **kwargs,
+        )
+        self.rotary = check_bool("rotary", rotary)
+        self.cross_attention = check_bool("cross_attention", cross_attention)
 
     def build(self, inputs_shape, *args, **kwargs):
-        names = ("attention", "cross_attention") if self.cross_attention else ("attention",)
-        _build_sublayers(self, inputs_shape, names, rotary=self.rotary)
+        self.attention_norm = self._norm("attention_norm", inputs_shape)
+        self.attention = self._attention("attention", inputs_shape, rotary=self.rotary)
+        if self.cross_attention:
+            self.cross_attention_norm = self._norm("cross_attention_norm", inputs_shape)
+            # `cross_attention` is also the block's bool argument, so its layer gets a suffix.
+            self.cross_attention_layer = self._attention("cross_attention", inputs_shape)
+        self._build_mlp(inputs_shape)
 
     def call(
         self,
@@ -269,7 +336,7 @@ class TransformerDecoderBlock(keras.layers.Layer):
                 training=training,
             )
         )
-        x = inputs + _dropped(self, attended, training)
+        x = inputs + self._dropped(attended, training)
         if self.cross_attention:
             if encoder_outputs is None and cross_key_value is None:
                 raise ValueError(
@@ -288,7 +355,7 @@ class TransformerDecoderBlock(keras.layers.Layer):
                 training=training,
             )
             crossed, cross_weights = _split(crossed)
-            x = x + _dropped(self, crossed, training)
+            x = x + self._dropped(crossed, training)
             # Order of the extras: self weights, cross weights, cache.
             extras = extras[:1] + cross_weights + extras[1:] if return_attention_scores else extras
         x = x + self.mlp(self.mlp_norm(x), training=training)
@@ -296,14 +363,7 @@ class TransformerDecoderBlock(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            num_heads=self.num_heads,
-            intermediate_dim=self.intermediate_dim,
-            dropout=self.dropout,
-            rotary=self.rotary,
-            layer_norm_epsilon=self.layer_norm_epsilon,
-            cross_attention=self.cross_attention,
-        )
+        config.update(rotary=self.rotary, cross_attention=self.cross_attention)
         return config
 
 
@@ -329,10 +389,8 @@ class TiedEmbedding(keras.layers.Layer):
 
     def __init__(self, vocabulary_size, output_dim, initializer=None, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("vocabulary_size", vocabulary_size)
-        _check_positive_int("output_dim", output_dim)
-        self.vocabulary_size = vocabulary_size
-        self.output_dim = output_dim
+        self.vocabulary_size = check_int("vocabulary_size", vocabulary_size)
+        self.output_dim = check_int("output_dim", output_dim)
         if initializer is None:
             initializer = keras.initializers.RandomNormal(stddev=0.02)
         self.initializer = keras.initializers.get(initializer)

@@ -1,6 +1,6 @@
 """Recurrent (LSTM/GRU) language models for characters or words, and their step function.
 
-`rnn_lm()` builds Embedding → (LSTM | GRU) × layers → Dense logits: ids `(batch, length)` in,
+`build_rnn_lm()` builds Embedding → (LSTM | GRU) × layers → Dense logits: ids `(batch, length)` in,
 next-token logits `(batch, length, vocab)` out. `rnn_step_fn()` turns a built model into the
 `step_fn(new_ids, state) -> (logits, state)` of `lmkeras.sampling`: the state is each layer's
 recurrent state, so generating one more token costs one cell update per layer instead of
@@ -15,19 +15,16 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
+import numpy as np  # noqa: F401 (doctests)
 from keras import ops
+
+from lmkeras._checks import check_bool, check_choice, check_int, check_rate, check_token_ids
 
 CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
 
-def _check_int(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"`{name}` must be an int ≥ {minimum}; received {name}={value!r}.")
-
-
-def rnn_lm(
-    vocab_size: int,
+def build_rnn_lm(
+    vocabulary_size: int,
     embedding_dim: int = 64,
     units: int = 256,
     num_layers: int = 1,
@@ -39,7 +36,7 @@ def rnn_lm(
     """Build a recurrent language model that returns next-token logits at every position.
 
     Args:
-        vocab_size: int ≥ 2. Number of token ids.
+        vocabulary_size: int ≥ 2. Number of token ids.
         embedding_dim: int ≥ 1. Size of each token's vector. Defaults to `64`.
         units: int ≥ 1. Size of each recurrent layer's state. Defaults to `256`.
         num_layers: int ≥ 1. Stacked recurrent layers. Defaults to `1`.
@@ -52,26 +49,25 @@ def rnn_lm(
         name: str. Model name. Defaults to `"rnn_lm"`.
 
     Returns:
-        keras.Model: int ids `(batch, length)` → float32 logits `(batch, length, vocab_size)`.
+        keras.Model: int ids `(batch, length)` → float32 logits `(batch, length, vocabulary_size)`.
         Train it with `SparseCategoricalCrossentropy(from_logits=True)`.
 
     Example:
-    >>> model = rnn_lm(vocab_size=10, embedding_dim=4, units=8)
+    >>> model = build_rnn_lm(vocabulary_size=10, embedding_dim=4, units=8)
     >>> tuple(model(np.zeros((2, 5), "int32")).shape)
     (2, 5, 10)
     """
-    _check_int("vocab_size", vocab_size, 2)
-    _check_int("embedding_dim", embedding_dim, 1)
-    _check_int("units", units, 1)
-    _check_int("num_layers", num_layers, 1)
-    if cell not in CELLS:
-        raise ValueError(f"`cell` must be one of {sorted(CELLS)}; received cell={cell!r}.")
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise ValueError(f"`dropout` must be a float in [0, 1); received dropout={dropout!r}.")
+    check_int("vocabulary_size", vocabulary_size, 2)
+    check_int("embedding_dim", embedding_dim)
+    check_int("units", units)
+    check_int("num_layers", num_layers)
+    check_choice("cell", cell, tuple(CELLS))
+    check_rate("dropout", dropout)
+    check_bool("mask_zero", mask_zero)
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")
-    x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=mask_zero, name="embedding")(
-        ids
-    )
+    x = keras.layers.Embedding(
+        vocabulary_size, embedding_dim, mask_zero=mask_zero, name="embedding"
+    )(ids)
     for i in range(num_layers):
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
@@ -80,19 +76,19 @@ def rnn_lm(
         x = CELLS[cell](units, return_sequences=True, return_state=True, name=f"{cell}_{i}")(x)[0]
     if dropout:
         x = keras.layers.Dropout(dropout, name=f"dropout_{num_layers}")(x)
-    logits = keras.layers.Dense(vocab_size, dtype="float32", name="logits")(x)
+    logits = keras.layers.Dense(vocabulary_size, dtype="float32", name="logits")(x)
     return keras.Model(ids, logits, name=name)
 
 
 def rnn_step_fn(model: keras.Model):
-    """The `lmkeras.sampling` step function of a model built by `rnn_lm`, carrying its state.
+    """The `lmkeras.sampling` step function of a model built by `build_rnn_lm`, carrying its state.
 
     The first call runs the whole prompt through each recurrent layer and keeps its final
     state; every later call feeds one token through each layer's cell. Dropout is off
     (inference).
 
     Args:
-        model: keras.Model from `rnn_lm` (layers named `embedding`, `lstm_i`/`gru_i`,
+        model: keras.Model from `build_rnn_lm` (layers named `embedding`, `lstm_i`/`gru_i`,
             `logits`).
 
     Returns:
@@ -101,18 +97,22 @@ def rnn_step_fn(model: keras.Model):
 
     Example:
     >>> from lmkeras.sampling import GreedySampler, generate
-    >>> model = rnn_lm(vocab_size=10, embedding_dim=4, units=8)
+    >>> model = build_rnn_lm(vocabulary_size=10, embedding_dim=4, units=8)
     >>> tuple(generate(rnn_step_fn(model), np.zeros((2, 3), "int32"), 4, GreedySampler()).shape)
     (2, 7)
     """
     recurrent = [layer for layer in model.layers if isinstance(layer, tuple(CELLS.values()))]
     if not recurrent:
-        raise ValueError(f"`model` {model.name!r} has no LSTM or GRU layer; build it with rnn_lm.")
+        raise TypeError(
+            f"`model` must be built by build_rnn_lm; {model.name!r} has no LSTM or GRU layer."
+        )
     embedding = model.get_layer("embedding")
     head = model.get_layer("logits")
+    vocabulary_size = embedding.input_dim
 
     def step_fn(new_ids: Any, state: Any) -> tuple[Any, Any]:
-        x = embedding(ops.cast(new_ids, "int32"))  # (B, n, E)
+        new_ids = check_token_ids("new_ids", new_ids, vocabulary_size, ndim=2)
+        x = embedding(ops.convert_to_tensor(new_ids))  # (B, n, E)
         new_state = []
         for i, layer in enumerate(recurrent):
             if state is None:

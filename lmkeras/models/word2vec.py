@@ -18,11 +18,13 @@ import keras
 import numpy as np
 
 
-def build_word2vec(vocab_size: int, embedding_dim: int = 64, name: str = "word2vec") -> keras.Model:
+def build_word2vec(
+    vocabulary_size: int, embedding_dim: int = 64, name: str = "word2vec"
+) -> keras.Model:
     """Build the skip-gram model: target and context embeddings and their dot products.
 
     Args:
-        vocab_size: int ≥ 1. Number of word ids.
+        vocabulary_size: int ≥ 1. Number of word ids.
         embedding_dim: int ≥ 1. Size of each word vector. Defaults to `64`.
         name: str. Model name. Defaults to `"word2vec"`.
 
@@ -33,22 +35,22 @@ def build_word2vec(vocab_size: int, embedding_dim: int = 64, name: str = "word2v
         and `context_embedding` hold the two vector tables (see `word_vectors`).
 
     Example:
-    >>> model = build_word2vec(vocab_size=10, embedding_dim=4)
+    >>> model = build_word2vec(vocabulary_size=10, embedding_dim=4)
     >>> logits = model({"target": np.array([1, 2]), "context": np.array([[3, 4, 5], [6, 7, 8]])})
     >>> tuple(logits.shape)
     (2, 3)
     """
-    for arg, value in (("vocab_size", vocab_size), ("embedding_dim", embedding_dim)):
+    for arg, value in (("vocabulary_size", vocabulary_size), ("embedding_dim", embedding_dim)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"`{arg}` must be a positive int; received {arg}={value!r}.")
     target = keras.Input(shape=(), dtype="int32", name="target")
     context = keras.Input(shape=(None,), dtype="int32", name="context")
-    target_vectors = keras.layers.Embedding(vocab_size, embedding_dim, name="target_embedding")(
-        target
-    )  # (B, D)
-    context_vectors = keras.layers.Embedding(vocab_size, embedding_dim, name="context_embedding")(
-        context
-    )  # (B, C, D)
+    target_vectors = keras.layers.Embedding(
+        vocabulary_size, embedding_dim, name="target_embedding"
+    )(target)  # (B, D)
+    context_vectors = keras.layers.Embedding(
+        vocabulary_size, embedding_dim, name="context_embedding"
+    )(context)  # (B, C, D)
     # One dot product per context word: (B, C, D) · (B, D) -> (B, C).
     logits = keras.layers.Dot(axes=(2, 1), name="logits")([context_vectors, target_vectors])
     return keras.Model({"target": target, "context": context}, logits, name=name)
@@ -63,7 +65,7 @@ def word_vectors(model: keras.Model, which: str = "target") -> np.ndarray:
             Defaults to `"target"`.
 
     Returns:
-        float32 NumPy array `(vocab_size, embedding_dim)`.
+        float32 NumPy array `(vocabulary_size, embedding_dim)`.
 
     Example:
     >>> word_vectors(build_word2vec(10, 4)).shape

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lmkeras import skipgram
+from lmkeras.datasets import skipgram
 
 
 def _all_pairs(dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -171,30 +171,30 @@ def test_number_of_pairs_grows_linearly_with_the_corpus():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "message", "error"),
     [
-        ({"window_size": 0}, "window_size"),
-        ({"window_size": 2.5}, "window_size"),
-        ({"num_negatives": 0}, "num_negatives"),
-        ({"batch_size": 0}, "batch_size"),
-        ({"subsample": 0.0}, "subsample"),
-        ({"subsample": -1e-3}, "subsample"),
-        ({"power": -0.75}, "power"),
-        ({"vocab_size": 5}, "vocab_size=5"),
-        ({"segment_ids": np.zeros(3, "int32")}, "segment_ids"),
-        ({"drop_ids": (99,)}, "drop_ids"),
+        ({"window_size": 0}, "window_size", ValueError),
+        ({"window_size": 2.5}, "window_size", TypeError),
+        ({"num_negatives": 0}, "num_negatives", ValueError),
+        ({"batch_size": 0}, "batch_size", ValueError),
+        ({"subsample": 0.0}, "subsample", ValueError),
+        ({"subsample": -1e-3}, "subsample", ValueError),
+        ({"power": -0.75}, "power", ValueError),
+        ({"vocabulary_size": 5}, "vocabulary_size=5", ValueError),
+        ({"segment_ids": np.zeros(3, "int32")}, "segment_ids", ValueError),
+        ({"drop_ids": (99,)}, "drop_ids", ValueError),
     ],
 )
-def test_bad_arguments_are_named(kwargs, message):
+def test_bad_arguments_are_named(kwargs, message, error):
     arguments = {
         "ids": np.arange(10),
-        "vocab_size": 10,
+        "vocabulary_size": 10,
         "window_size": 2,
         "num_negatives": 2,
         "batch_size": 2,
     }
     arguments.update(kwargs)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=message):
         skipgram.skipgram_dataset(**arguments)
 
 

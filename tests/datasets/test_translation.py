@@ -1,22 +1,16 @@
-"""Translation data, decoding driver and loss: what chapters 09 and 10 stand on."""
+"""Translation pairs as model inputs: what chapters 09 and 10 stand on."""
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 import pytest
-from keras import ops
 
-from lmkeras.translation import (
+from lmkeras.datasets.translation import (
     END_ID,
     START_ID,
-    MaskedCrossEntropy,
     PairEncoder,
     filter_pairs,
     group_references,
-    spa_eng_task,
-    translate,
-    translation_bleu,
     translation_dataset,
 )
 
@@ -93,73 +87,3 @@ def test_dataset_batches_by_length_and_keeps_every_pair_once_per_epoch():
 def test_group_references_collects_every_translation_of_a_source():
     sources, references = group_references([("a", "x"), ("b", "y"), ("a", "z")])
     assert sources == ["a", "b"] and references == [["x", "z"], ["y"]]
-
-
-class _Scripted:
-    """A 'translator' whose step function writes a fixed word sequence, for the driver."""
-
-    def __init__(self, words, vocab=12):
-        self.words, self.vocab = words, vocab
-
-    def step_fn(self, source_ids, use_cache=True):
-        def step(new_ids, state):
-            rows = ops.shape(new_ids)[0]
-            # The state is each row's step count, batch first, as beam search needs.
-            position = np.zeros(rows, "int32") if state is None else np.asarray(state)
-            word = self.words[min(int(position[0]), len(self.words) - 1)]
-            logits = np.full((rows, self.vocab), -10.0, "float32")
-            logits[:, word] = 10.0
-            return logits, position + 1
-
-        return step
-
-
-def test_translate_stops_at_end_and_respects_max_new_tokens():
-    enc = _encoder()
-    hello, dot = (int(enc.target.encode(w)[0]) for w in ("hello", "."))
-    done = translate(_Scripted([hello, dot, END_ID, hello]), enc, ["hola ."])
-    assert done == ["hello ."]  # nothing after [end]
-    endless = _Scripted([hello])
-    assert translate(endless, enc, ["hola ."], max_new_tokens=3) == ["hello hello hello"]
-    assert translate(endless, enc, ["hola ."], max_new_tokens=3, num_beams=2) == [
-        "hello hello hello"
-    ]
-
-
-@pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        ({"num_beams": 0}, "num_beams"),
-        ({"max_new_tokens": 0}, "max_new_tokens"),
-        ({"batch_size": 0}, "batch_size"),
-    ],
-)
-def test_translate_rejects_bad_arguments(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        translate(_Scripted([END_ID]), _encoder(), ["hola"], **kwargs)
-
-
-def test_masked_cross_entropy_ignores_padding_and_averages_over_words():
-    logits = np.random.default_rng(0).normal(size=(2, 3, 5)).astype("float32")
-    targets = np.array([[1, 2, 0], [3, 0, 0]])
-    log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
-    expected = -np.mean([log_probs[0, 0, 1], log_probs[0, 1, 2], log_probs[1, 0, 3]])
-    assert float(MaskedCrossEntropy()(targets, logits)) == pytest.approx(expected, rel=1e-5)
-    smoothed = MaskedCrossEntropy(0.1)(targets, logits)
-    uniform = -np.mean([log_probs[0, 0].mean(), log_probs[0, 1].mean(), log_probs[1, 0].mean()])
-    assert float(smoothed) == pytest.approx(0.9 * expected + 0.1 * uniform, rel=1e-5)
-    restored = keras.losses.deserialize(keras.losses.serialize(MaskedCrossEntropy(0.1)))
-    assert restored.label_smoothing == 0.1
-
-
-def test_course_task_is_spanish_to_english_on_the_fixed_split(data_dir):
-    task = spa_eng_task(train_size=2000)
-    assert task.test[1] == ("¡Ayuda!", "Help!")  # (Spanish, English)
-    assert len(task.test) == 5893
-    assert task.encoder.source_vocab_size <= 16000 and "[start]" in task.encoder.target.vocabulary
-
-
-def test_course_bleu_is_case_insensitive_and_retokenizes():
-    refs = [["It's here, Tom."], ["Help me, please!"]]
-    hypotheses = ["it's here , tom .", "help me , please !"]
-    assert translation_bleu(hypotheses, refs).score == pytest.approx(100.0)

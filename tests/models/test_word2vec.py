@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from lmkeras import embeddings, skipgram
+from lmkeras import vectors
+from lmkeras.datasets import skipgram
 from lmkeras.models.word2vec import build_word2vec, word_vectors
 from lmkeras.testing import check_model
 
@@ -69,14 +70,14 @@ def test_word_vectors_choices_and_errors():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"vocab_size": 0}, "vocab_size=0"),
-        ({"vocab_size": 5.0}, "vocab_size=5.0"),
+        ({"vocabulary_size": 0}, "vocabulary_size=0"),
+        ({"vocabulary_size": 5.0}, "vocabulary_size=5.0"),
         ({"embedding_dim": -1}, "embedding_dim=-1"),
         ({"embedding_dim": True}, "embedding_dim=True"),
     ],
 )
 def test_bad_sizes_are_named(kwargs, message):
-    arguments = {"vocab_size": 10, "embedding_dim": 4}
+    arguments = {"vocabulary_size": 10, "embedding_dim": 4}
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=message):
         build_word2vec(**arguments)
@@ -106,9 +107,9 @@ def test_short_run_on_a_planted_corpus_separates_the_two_groups():
     )
     model = build_word2vec(14, 8)
     model.compile(keras.optimizers.Adam(0.05), BCE)
-    before = embeddings.group_score(word_vectors(model), vocabulary, groups)
+    before = vectors.group_score(word_vectors(model), vocabulary, groups)
     history = model.fit(dataset, epochs=3, verbose=0)
-    after = embeddings.group_score(word_vectors(model), vocabulary, groups)
+    after = vectors.group_score(word_vectors(model), vocabulary, groups)
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert after.accuracy == 1.0
     assert after.within > after.across + 0.5

@@ -11,7 +11,7 @@ import pytest
 from keras import ops
 
 from lmkeras import sampling
-from lmkeras.models.gpt import gpt, gpt_generate, gpt_step_fn, train_with_time_budget
+from lmkeras.models.gpt import build_gpt, gpt_generate, gpt_step_fn
 from lmkeras.testing import check_model
 
 # Cached and uncached logits differ only by float32 summation order.
@@ -26,7 +26,7 @@ def _ids(batch=2, length=12, seed=0):
 
 @pytest.mark.parametrize("tie_weights", [True, False])
 def test_builder_passes_the_model_checks(tie_weights):
-    model = gpt(**TINY, dropout=0.1, tie_weights=tie_weights)
+    model = build_gpt(**TINY, dropout=0.1, tie_weights=tie_weights)
     ids = _ids()
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     out = check_model(model, ids, target=np.roll(ids, -1, axis=1), loss=loss)
@@ -34,7 +34,7 @@ def test_builder_passes_the_model_checks(tie_weights):
 
 
 def test_weight_tying_saves_the_output_matrix():
-    tied, untied = gpt(**TINY, tie_weights=True), gpt(**TINY, tie_weights=False)
+    tied, untied = build_gpt(**TINY, tie_weights=True), build_gpt(**TINY, tie_weights=False)
     assert untied.count_params() - tied.count_params() == 13 * 8 + 13  # kernel + bias
 
 
@@ -42,7 +42,7 @@ def test_weight_tying_saves_the_output_matrix():
 @pytest.mark.parametrize("jit", [False, True])
 def test_cached_logits_equal_uncached_logits_at_every_position(position, jit):
     keras.utils.set_random_seed(1)
-    model = gpt(**TINY, position=position)
+    model = build_gpt(**TINY, position=position)
     ids = _ids()
     full = ops.convert_to_numpy(model(ids))
     step = gpt_step_fn(model, jit=jit)
@@ -56,7 +56,7 @@ def test_cached_logits_equal_uncached_logits_at_every_position(position, jit):
 
 def test_greedy_with_and_without_cache_gives_the_same_tokens():
     keras.utils.set_random_seed(2)
-    model = gpt(**TINY)
+    model = build_gpt(**TINY)
     prompt = _ids(length=3)
     greedy = sampling.GreedySampler()
     cached = sampling.generate(gpt_step_fn(model), prompt, 12, greedy)
@@ -76,7 +76,7 @@ def test_greedy_with_and_without_cache_gives_the_same_tokens():
     ids=lambda s: type(s).__name__,
 )
 def test_works_with_every_sampler(sampler):
-    model = gpt(**TINY)
+    model = build_gpt(**TINY)
     prompt = _ids(length=2)
     ids = ops.convert_to_numpy(
         sampling.generate(gpt_step_fn(model), prompt, 6, sampler, no_repeat_ngram_size=2, seed=3)
@@ -90,7 +90,7 @@ def test_works_with_every_sampler(sampler):
 @pytest.mark.parametrize("jit", [False, True])
 def test_compiled_loop_gives_the_tokens_of_the_python_loop(use_cache, jit):
     keras.utils.set_random_seed(5)
-    model = gpt(**TINY, position="rope")
+    model = build_gpt(**TINY, position="rope")
     prompt = _ids(length=3)
     expected = sampling.generate(
         gpt_step_fn(model, jit=False), prompt, 12, sampling.GreedySampler()
@@ -105,7 +105,7 @@ def test_compiled_loop_gives_the_tokens_of_the_python_loop(use_cache, jit):
     ids=lambda s: type(s).__name__,
 )
 def test_compiled_loop_samples_reproducibly_with_a_seed(sampler):
-    model = gpt(**TINY)
+    model = build_gpt(**TINY)
     prompt = _ids(batch=4, length=2)
     runs = [gpt_generate(model, prompt, 12, sampler, seed=seed, use_cache=cache)
             for seed, cache in ((7, True), (7, True), (8, True), (7, False))]  # fmt: skip
@@ -118,7 +118,7 @@ def test_compiled_loop_samples_reproducibly_with_a_seed(sampler):
 
 
 def test_compiled_loop_refuses_text_longer_than_the_context():
-    model = gpt(**TINY)
+    model = build_gpt(**TINY)
     with pytest.raises(ValueError, match=r"sequence_length=16; received 5 \+ 12 = 17"):
         gpt_generate(model, _ids(length=5), 12)
     with pytest.raises(ValueError, match="max_new_tokens=0"):
@@ -129,7 +129,7 @@ def test_compiled_loop_refuses_text_longer_than_the_context():
 
 def test_beam_search_reorders_the_cache():
     keras.utils.set_random_seed(4)
-    model = gpt(**TINY)
+    model = build_gpt(**TINY)
     prompt = _ids(length=2)
     cached, cached_scores = sampling.beam_search(gpt_step_fn(model), prompt, 5, num_beams=3)
     plain, plain_scores = sampling.beam_search(gpt_step_fn(model, use_cache=False), prompt, 5, 3)
@@ -140,7 +140,7 @@ def test_beam_search_reorders_the_cache():
 
 
 def test_step_function_works_on_a_loaded_model():
-    model = gpt(**TINY)
+    model = build_gpt(**TINY)
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "gpt.keras")
         model.save(path)
@@ -152,7 +152,7 @@ def test_step_function_works_on_a_loaded_model():
 
 
 def test_generation_runs_past_the_context_and_long_caches_are_refused():
-    model = gpt(**TINY)
+    model = build_gpt(**TINY)
     prompt = _ids(length=5)
     for cache in (True, False):
         step = gpt_step_fn(model, use_cache=cache, jit=False)
@@ -165,38 +165,16 @@ def test_generation_runs_past_the_context_and_long_caches_are_refused():
 
 
 @pytest.mark.parametrize(
-    "kwargs, message",
+    "kwargs, message, error",
     [
-        ({"hidden_dim": 130, "num_heads": 4}, "hidden_dim=130, num_heads=4"),
-        ({"vocabulary_size": 0}, "vocabulary_size=0"),
-        ({"num_layers": 1.5}, "num_layers=1.5"),
-        ({"position": "absolute"}, "position='absolute'"),
-        ({"dropout": -0.1}, "dropout=-0.1"),
-        ({"intermediate_dim": 0}, "intermediate_dim=0"),
+        ({"hidden_dim": 130, "num_heads": 4}, "hidden_dim=130, num_heads=4", ValueError),
+        ({"vocabulary_size": 0}, "vocabulary_size=0", ValueError),
+        ({"num_layers": 1.5}, "num_layers=1.5", TypeError),
+        ({"position": "absolute"}, "position='absolute'", ValueError),
+        ({"dropout": -0.1}, "dropout=-0.1", ValueError),
+        ({"intermediate_dim": 0}, "intermediate_dim=0", ValueError),
     ],
 )
-def test_bad_hyperparameters_name_the_parameter(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        gpt(**{**TINY, **kwargs})
-
-
-def test_train_with_time_budget_learns_a_repeating_sequence():
-    keras.utils.set_random_seed(5)
-    ids = np.tile(np.arange(13), 40)
-    model = gpt(**TINY)
-    history = train_with_time_budget(
-        model, ids, ids, seconds=600.0, sequence_length=8, batch_size=8, learning_rate=1e-2,
-        warmup_steps=5, eval_every=1e9, eval_batches=2, max_steps=150, verbose=0,
-        jit_compile=keras.backend.backend() == "jax",  # XLA's compile time is not needed here
-    )  # fmt: skip
-    assert set(history) == {"seconds", "step", "train_loss", "val_loss", "tokens_per_second"}
-    assert history["step"] == [150]  # the step budget ran out first
-    assert history["val_loss"][-1] < 0.5 * np.log(13)  # well below the uniform guess
-
-
-def test_train_with_time_budget_rejects_bad_arguments():
-    model = gpt(**TINY)
-    with pytest.raises(ValueError, match="seconds=0"):
-        train_with_time_budget(model, np.arange(50), np.arange(50), seconds=0)
-    with pytest.raises(ValueError, match="validation_ids"):
-        train_with_time_budget(model, np.arange(50), np.arange(5), 1.0, sequence_length=8)
+def test_bad_hyperparameters_name_the_parameter(kwargs, message, error):
+    with pytest.raises(error, match=message):
+        build_gpt(**{**TINY, **kwargs})

@@ -87,7 +87,10 @@ def test_shared_layer_checks():
     )
 
 
-@pytest.mark.parametrize("units", [0, -1, 2.5, True, "8"])
-def test_bad_units(units):
-    with pytest.raises(ValueError, match="units"):
+@pytest.mark.parametrize(
+    "units, error",
+    [(0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError), ("8", TypeError)],
+)
+def test_bad_units(units, error):
+    with pytest.raises(error, match=f"units={units!r}"):
         AdditiveAttention(units=units)

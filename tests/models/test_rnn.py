@@ -8,7 +8,7 @@ import pytest
 from keras import ops
 
 from lmkeras import sampling
-from lmkeras.models.rnn import rnn_lm, rnn_step_fn
+from lmkeras.models.rnn import build_rnn_lm, rnn_step_fn
 from lmkeras.testing import check_model
 
 VOCAB = 11
@@ -22,7 +22,9 @@ def _np(x):
 @pytest.mark.parametrize("num_layers", [1, 2])
 def test_builder_passes_the_shared_checks(cell, num_layers):
     keras.utils.set_random_seed(0)
-    model = rnn_lm(VOCAB, embedding_dim=4, units=6, num_layers=num_layers, cell=cell, dropout=0.1)
+    model = build_rnn_lm(
+        VOCAB, embedding_dim=4, units=6, num_layers=num_layers, cell=cell, dropout=0.1
+    )
     ids = np.random.default_rng(0).integers(0, VOCAB, (3, 5)).astype("int32")
     logits = check_model(
         model,
@@ -37,7 +39,7 @@ def test_builder_passes_the_shared_checks(cell, num_layers):
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_carried_state_equals_rerunning_the_prefix(cell):
     keras.utils.set_random_seed(1)
-    model = rnn_lm(VOCAB, embedding_dim=5, units=7, num_layers=2, cell=cell)
+    model = build_rnn_lm(VOCAB, embedding_dim=5, units=7, num_layers=2, cell=cell)
     ids = np.random.default_rng(1).integers(0, VOCAB, (2, 9)).astype("int32")
     full = _np(model(ids))  # (B, T, V)
     step = rnn_step_fn(model)
@@ -53,7 +55,7 @@ def test_carried_state_equals_rerunning_the_prefix(cell):
 
 def test_generation_with_state_equals_prefix_rerun_generation():
     keras.utils.set_random_seed(2)
-    model = rnn_lm(VOCAB, embedding_dim=4, units=8)
+    model = build_rnn_lm(VOCAB, embedding_dim=4, units=8)
     prompt = np.array([[1, 2, 3], [4, 5, 6]], "int32")
     carried = sampling.generate(rnn_step_fn(model), prompt, 12, sampling.GreedySampler())
     rerun = sampling.generate(sampling.prefix_step_fn(model), prompt, 12, sampling.GreedySampler())
@@ -65,7 +67,7 @@ def test_generation_with_state_equals_prefix_rerun_generation():
 
 def test_mask_zero_ignores_padding():
     keras.utils.set_random_seed(3)
-    model = rnn_lm(VOCAB, embedding_dim=4, units=5, mask_zero=True)
+    model = build_rnn_lm(VOCAB, embedding_dim=4, units=5, mask_zero=True)
     ids = np.array([[3, 4, 0, 0]], "int32")
     # With masking, the state is carried over padding, so the logits at padded steps equal
     # the logits at the last real token.
@@ -76,7 +78,7 @@ def test_mask_zero_ignores_padding():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"vocab_size": 1}, "vocab_size=1"),
+        ({"vocabulary_size": 1}, "vocabulary_size=1"),
         ({"units": 0}, "units=0"),
         ({"num_layers": 0}, "num_layers=0"),
         ({"cell": "rnn"}, "cell='rnn'"),
@@ -84,19 +86,19 @@ def test_mask_zero_ignores_padding():
     ],
 )
 def test_builder_arguments_are_validated(kwargs, message):
-    args = {"vocab_size": VOCAB, **kwargs}
+    args = {"vocabulary_size": VOCAB, **kwargs}
     with pytest.raises(ValueError, match=message):
-        rnn_lm(**args)
+        build_rnn_lm(**args)
 
 
 def test_step_fn_needs_a_recurrent_model():
     model = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(3, 2)])
-    with pytest.raises(ValueError, match="no LSTM or GRU"):
+    with pytest.raises(TypeError, match="no LSTM or GRU"):
         rnn_step_fn(model)
 
 
 def test_train_char_lm_stops_on_its_budget_and_reports_figures():
-    from lmkeras.training import CharLMConfig, train_char_lm
+    from lmkeras.recipes.char_lm import CharLMConfig, train_char_lm
 
     text = "to be or not to be, that is the question. " * 20
     tiny = CharLMConfig(
@@ -109,4 +111,8 @@ def test_train_char_lm_stops_on_its_budget_and_reports_figures():
     assert 3 * (epochs - 1) < run.steps <= 3 * epochs  # it may stop mid-epoch
     assert run.tokens_per_second > 0
     assert np.isfinite(run.best_val_loss) and run.best_val_loss <= run.history["val_loss"][0]
-    assert tuple(run.model(np.zeros((1, 5), "int32")).shape) == (1, 5, run.tokenizer.vocab_size)
+    assert tuple(run.model(np.zeros((1, 5), "int32")).shape) == (
+        1,
+        5,
+        run.tokenizer.vocabulary_size,
+    )

@@ -8,14 +8,14 @@ import pytest
 from keras import ops
 
 from lmkeras import sampling
+from lmkeras.datasets.translation import END_ID, START_ID
 from lmkeras.layers.transformer import TransformerDecoderBlock, TransformerEncoderBlock
-from lmkeras.models.seq2seq_transformer import TransformerTranslator
+from lmkeras.models.transformer_translator import TransformerTranslator
 from lmkeras.testing import check_config_has_init_args, check_layer, check_model
-from lmkeras.translation import END_ID, START_ID
 
 # Cached and uncached logits differ only by float32 summation order.
 ATOL = 1e-5
-TINY = {"source_vocab_size": 23, "target_vocab_size": 17, "max_length": 12,
+TINY = {"source_vocabulary_size": 23, "target_vocabulary_size": 17, "max_length": 12,
         "hidden_dim": 16, "num_encoder_layers": 2, "num_decoder_layers": 2, "num_heads": 2,
         "dropout": 0.0}  # fmt: skip
 SOURCE = np.array([[5, 6, 7, 8], [9, 10, 0, 0], [11, 0, 0, 0]], "int32")
@@ -137,16 +137,16 @@ def test_first_step_needs_a_multiple_of_the_source_rows():
 
 
 @pytest.mark.parametrize(
-    "overrides, message",
+    "overrides, message, error",
     [
-        ({"hidden_dim": 10, "num_heads": 4}, "hidden_dim=10, num_heads=4"),
-        ({"num_encoder_layers": 0}, "num_encoder_layers=0"),
-        ({"source_vocab_size": 2.5}, "source_vocab_size=2.5"),
-        ({"dropout": 1.0}, "dropout=1.0"),
+        ({"hidden_dim": 10, "num_heads": 4}, "hidden_dim=10, num_heads=4", ValueError),
+        ({"num_encoder_layers": 0}, "num_encoder_layers=0", ValueError),
+        ({"source_vocabulary_size": 2.5}, "source_vocabulary_size=2.5", TypeError),
+        ({"dropout": 1.0}, "dropout=1.0", ValueError),
     ],
 )
-def test_bad_hyperparameters_name_the_parameter(overrides, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_hyperparameters_name_the_parameter(overrides, message, error):
+    with pytest.raises(error, match=message):
         TransformerTranslator(**{**TINY, **overrides})
 
 

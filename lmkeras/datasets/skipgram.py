@@ -30,13 +30,10 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
-
-def _check_int(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"`{name}` must be an int ≥ {minimum}; received {name}={value!r}.")
+from lmkeras._checks import check_int
 
 
-def _check_ids(ids: object, vocab_size: int) -> np.ndarray:
+def _check_ids(ids: object, vocabulary_size: int) -> np.ndarray:
     array = np.asarray(ids)
     if array.ndim == 1 and array.size == 0:
         raise ValueError("`ids` must hold at least one id; received none.")
@@ -45,10 +42,10 @@ def _check_ids(ids: object, vocab_size: int) -> np.ndarray:
             f"`ids` must be a 1-D sequence of ints; received shape {array.shape} and dtype "
             f"{array.dtype}."
         )
-    if array.min() < 0 or array.max() >= vocab_size:
+    if array.min() < 0 or array.max() >= vocabulary_size:
         raise ValueError(
-            f"`ids` must lie in [0, vocab_size={vocab_size}); received ids from {array.min()} "
-            f"to {array.max()}."
+            f"`ids` must lie in [0, vocabulary_size={vocabulary_size}); received ids from "
+            f"{array.min()} to {array.max()}."
         )
     return array.astype("int32")
 
@@ -132,12 +129,12 @@ def negative_distribution(counts: Sequence[int] | np.ndarray, power: float = 0.7
     return weights / weights.sum()
 
 
-def _word_counts(ids: np.ndarray, vocab_size: int, drop_ids: Sequence[int]) -> np.ndarray:
-    counts = np.bincount(ids, minlength=vocab_size).astype("float64")
+def _word_counts(ids: np.ndarray, vocabulary_size: int, drop_ids: Sequence[int]) -> np.ndarray:
+    counts = np.bincount(ids, minlength=vocabulary_size).astype("float64")
     for word_id in drop_ids:
-        _check_int("drop_ids entry", word_id, 0)
-        if word_id >= vocab_size:
-            raise ValueError(f"`drop_ids` must lie in [0, {vocab_size}); received {word_id}.")
+        check_int("drop_ids entry", word_id, 0)
+        if word_id >= vocabulary_size:
+            raise ValueError(f"`drop_ids` must lie in [0, {vocabulary_size}); received {word_id}.")
         counts[word_id] = 0.0
     if counts.sum() <= 0:
         raise ValueError("`ids` hold no word outside `drop_ids`; there is nothing to train on.")
@@ -146,7 +143,7 @@ def _word_counts(ids: np.ndarray, vocab_size: int, drop_ids: Sequence[int]) -> n
 
 def skipgram_pairs(
     ids: Sequence[int] | np.ndarray,
-    vocab_size: int,
+    vocabulary_size: int,
     window_size: int,
     segment_ids: Sequence[int] | np.ndarray | None = None,
     subsample: float | None = 1e-4,
@@ -159,7 +156,7 @@ def skipgram_pairs(
 
     Args:
         ids: 1-D int sequence, the tokenized corpus.
-        vocab_size: int ≥ 1. Every id must be below it.
+        vocabulary_size: int ≥ 1. Every id must be below it.
         window_size: int ≥ 1. Largest distance between a target and a context.
         segment_ids: optional 1-D ints, one per id (see `concatenate_sentences`); a pair
             never joins two different segments. Defaults to one segment.
@@ -179,10 +176,10 @@ def skipgram_pairs(
     >>> [t.numpy().tolist() for t in next(iter(ds))]
     [[3, 4, 4, 5], [4, 5, 3, 4]]
     """
-    _check_int("vocab_size", vocab_size, 1)
-    _check_int("window_size", window_size, 1)
-    _check_int("chunk_size", chunk_size, 1)
-    array = _check_ids(ids, vocab_size)
+    check_int("vocabulary_size", vocabulary_size, 1)
+    check_int("window_size", window_size, 1)
+    check_int("chunk_size", chunk_size, 1)
+    array = _check_ids(ids, vocabulary_size)
     if segment_ids is None:
         segments = np.zeros_like(array)
     else:
@@ -192,7 +189,7 @@ def skipgram_pairs(
                 f"`segment_ids` must be ints of the same shape as `ids` {array.shape}; "
                 f"received shape {segments.shape} and dtype {segments.dtype}."
             )
-    counts = _word_counts(array, vocab_size, drop_ids)
+    counts = _word_counts(array, vocabulary_size, drop_ids)
     if subsample is None:
         keep = (counts > 0).astype("float64")
     else:
@@ -232,7 +229,7 @@ def skipgram_pairs(
 
 def skipgram_dataset(
     ids: Sequence[int] | np.ndarray,
-    vocab_size: int,
+    vocabulary_size: int,
     window_size: int,
     num_negatives: int,
     batch_size: int,
@@ -269,12 +266,12 @@ def skipgram_dataset(
     >>> inputs["target"].shape, inputs["context"].shape, labels[0].numpy().tolist()
     (TensorShape([4]), TensorShape([4, 4]), [1.0, 0.0, 0.0, 0.0])
     """
-    _check_int("num_negatives", num_negatives, 1)
-    _check_int("batch_size", batch_size, 1)
-    _check_int("shuffle_buffer", shuffle_buffer, 1)
+    check_int("num_negatives", num_negatives, 1)
+    check_int("batch_size", batch_size, 1)
+    check_int("shuffle_buffer", shuffle_buffer, 1)
     pairs = skipgram_pairs(
         ids,
-        vocab_size,
+        vocabulary_size,
         window_size,
         segment_ids=segment_ids,
         subsample=subsample,
@@ -283,7 +280,7 @@ def skipgram_dataset(
         chunk_size=chunk_size,
         seed=seed,
     )
-    counts = _word_counts(_check_ids(ids, vocab_size), vocab_size, drop_ids)
+    counts = _word_counts(_check_ids(ids, vocabulary_size), vocabulary_size, drop_ids)
     probabilities = negative_distribution(counts, power)
     with np.errstate(divide="ignore"):
         logits = tf.constant(np.log(probabilities)[None, :].astype("float32"))  # (1, V)

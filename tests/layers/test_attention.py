@@ -118,14 +118,14 @@ def test_cache_in_the_wrong_layout_is_rejected_with_the_expected_shape():
 
 
 @pytest.mark.parametrize(
-    "kwargs, message",
+    "kwargs, error, message",
     [
-        ({"num_heads": 0, "head_dim": 4}, "num_heads=0"),
-        ({"num_heads": 2, "head_dim": 2.5}, "head_dim=2.5"),
-        ({"num_heads": 2, "head_dim": 4, "dropout": 1.0}, "dropout=1.0"),
-        ({"num_heads": 2, "head_dim": 3, "rotary": True}, "head_dim=3"),
+        ({"num_heads": 0, "head_dim": 4}, ValueError, "num_heads=0"),
+        ({"num_heads": 2, "head_dim": 2.5}, TypeError, "head_dim=2.5"),
+        ({"num_heads": 2, "head_dim": 4, "dropout": 1.0}, ValueError, "dropout=1.0"),
+        ({"num_heads": 2, "head_dim": 3, "rotary": True}, ValueError, "head_dim=3"),
     ],
 )
-def test_bad_arguments_name_the_parameter(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_arguments_name_the_parameter(kwargs, error, message):
+    with pytest.raises(error, match=message):
         MultiHeadAttention(**kwargs)

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from keras import ops
 
-from lmkeras import translation
-from lmkeras.models.seq2seq_gru import GRUTranslator
+from lmkeras.datasets.translation import PairEncoder
+from lmkeras.models.gru_translator import GRUTranslator
+from lmkeras.recipes.translation import translate
 from lmkeras.testing import check_model
 
 ATOL = 1e-5  # float32 differences between a whole-sequence GRU call and one cell at a time
@@ -91,7 +92,7 @@ def test_step_fn_repeats_the_source_for_beams():
 
 def _encoder():
     pairs = [("uno dos tres .", "one two three ."), ("hola .", "hello ."), ("sí", "yes")]
-    return translation.PairEncoder.from_pairs(pairs, 12, 11)
+    return PairEncoder.from_pairs(pairs, 12, 11)
 
 
 @pytest.mark.parametrize("attention", [True, False])
@@ -99,18 +100,14 @@ def test_translate_beam_one_is_greedy_and_cache_changes_nothing(attention):
     encoder = _encoder()
     keras.utils.set_random_seed(0)
     model = GRUTranslator(
-        encoder.source_vocab_size, encoder.target_vocab_size, 6, 8, attention=attention
+        encoder.source_vocabulary_size, encoder.target_vocabulary_size, 6, 8, attention=attention
     )
     sources = ["uno dos tres .", "hola .", "sí", "hola dos"]
-    greedy = translation.translate(model, encoder, sources, max_new_tokens=6)
-    assert translation.translate(model, encoder, sources, num_beams=1, max_new_tokens=6) == greedy
-    assert (
-        translation.translate(model, encoder, sources, max_new_tokens=6, use_cache=False) == greedy
-    )
-    beams = translation.translate(model, encoder, sources, num_beams=3, max_new_tokens=6)
-    uncached = translation.translate(
-        model, encoder, sources, num_beams=3, max_new_tokens=6, use_cache=False
-    )
+    greedy = translate(model, encoder, sources, max_new_tokens=6)
+    assert translate(model, encoder, sources, num_beams=1, max_new_tokens=6) == greedy
+    assert translate(model, encoder, sources, max_new_tokens=6, use_cache=False) == greedy
+    beams = translate(model, encoder, sources, num_beams=3, max_new_tokens=6)
+    uncached = translate(model, encoder, sources, num_beams=3, max_new_tokens=6, use_cache=False)
     assert beams == uncached and len(beams) == 4
     assert all(len(t.split()) <= 6 for t in beams + greedy)
 
@@ -146,8 +143,8 @@ def test_attention_weights_are_a_distribution_over_real_source_words():
 @pytest.mark.parametrize(
     "kwargs,error,message",
     [
-        ({"source_vocab_size": 1}, ValueError, "source_vocab_size=1"),
-        ({"target_vocab_size": 3}, ValueError, "target_vocab_size=3"),
+        ({"source_vocabulary_size": 1}, ValueError, "source_vocabulary_size=1"),
+        ({"target_vocabulary_size": 3}, ValueError, "target_vocabulary_size=3"),
         ({"units": 7}, ValueError, "units=7"),
         ({"embedding_dim": 0}, ValueError, "embedding_dim=0"),
         ({"attention": 1}, TypeError, "attention=1"),
@@ -157,7 +154,7 @@ def test_attention_weights_are_a_distribution_over_real_source_words():
     ],
 )
 def test_bad_arguments(kwargs, error, message):
-    args = {"source_vocab_size": 12, "target_vocab_size": 11, "units": 8, **kwargs}
+    args = {"source_vocabulary_size": 12, "target_vocabulary_size": 11, "units": 8, **kwargs}
     with pytest.raises(error, match=message):
         GRUTranslator(**args)
 

@@ -14,10 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
-
-def _check_positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int; received {name}={value!r}.")
+from lmkeras._checks import check_int, check_texts
 
 
 def next_token_windows(
@@ -50,10 +47,10 @@ def next_token_windows(
     >>> x.numpy().tolist(), y.numpy().tolist()
     ([[0, 1, 2, 3], [4, 5, 6, 7]], [[1, 2, 3, 4], [5, 6, 7, 8]])
     """
-    _check_positive_int("sequence_length", sequence_length)
-    _check_positive_int("batch_size", batch_size)
+    check_int("sequence_length", sequence_length)
+    check_int("batch_size", batch_size)
     stride = sequence_length if stride is None else stride
-    _check_positive_int("stride", stride)
+    check_int("stride", stride)
     array = np.asarray(ids)
     if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
         raise ValueError(
@@ -123,9 +120,6 @@ def word_lm_dataset(
     Each text's ids are concatenated in order, so a window may span two texts, as when a
     word LM reads running prose. Keyword arguments go to `next_token_windows`.
     """
-    if isinstance(texts, str):
-        raise TypeError("`texts` must be a sequence of strings; received a single str.")
-    if not texts:
-        raise ValueError("`texts` must hold at least one text; received none.")
+    texts = check_texts("texts", texts)
     ids = np.concatenate([tokenizer.encode(t) for t in texts])
     return next_token_windows(ids, sequence_length, batch_size, **kwargs)

@@ -6,10 +6,10 @@ cross-attention to the encoder's outputs, masked by the *source's* padding mask.
 pre-LayerNorm (`lmkeras.layers`); the target embedding table doubles as the output layer.
 
 `TransformerTranslator.step_fn(source_ids)` gives the step function that
-`lmkeras.sampling.generate` / `beam_search` (and `lmkeras.translation.translate`) drive. With the
-cache, each step embeds only the newest token, writes its keys/values into a fixed-size cache and
-reuses the encoder's keys/values, computed once per sentence; without it, each step re-runs the
-decoder on the whole prefix.
+`lmkeras.sampling.generate` / `beam_search` (and `lmkeras.recipes.translation.translate`)
+drive. With the cache, each step embeds only the newest token, writes its keys/values into a
+fixed-size cache and reuses the encoder's keys/values, computed once per sentence; without it,
+each step re-runs the decoder on the whole prefix.
 
 Reference: Vaswani et al., "Attention Is All You Need", 2017.
 """
@@ -17,21 +17,26 @@ Reference: Vaswani et al., "Attention Is All You Need", 2017.
 from __future__ import annotations
 
 import keras
-import numpy as np
+import numpy as np  # noqa: F401 (used by the doctests)
 from keras import ops
 
+from lmkeras._checks import check_bool, check_int, check_optional_int, check_rate, check_token_ids
+from lmkeras.backend import compile_step
 from lmkeras.layers.positional import PositionEmbedding
 from lmkeras.layers.transformer import (
     TiedEmbedding,
     TransformerDecoderBlock,
     TransformerEncoderBlock,
 )
-from lmkeras.models.gpt import compile_step
 
 
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int; received {name}={value!r}.")
+def _renamed_vocabulary_keys(config: dict) -> dict:
+    """Configs saved before the rename to `*_vocabulary_size` (lmkeras ≤ 0.1) still load."""
+    config = dict(config)
+    for side in ("source", "target"):
+        if f"{side}_vocab_size" in config:
+            config[f"{side}_vocabulary_size"] = config.pop(f"{side}_vocab_size")
+    return config
 
 
 @keras.saving.register_keras_serializable(package="lmkeras")
@@ -39,8 +44,8 @@ class TransformerTranslator(keras.Model):
     """Encoder–decoder Transformer from source ids and decoder inputs to next-token logits.
 
     Args:
-        source_vocab_size: int ≥ 1. Source ids (0 is padding).
-        target_vocab_size: int ≥ 1. Target ids (0 is padding).
+        source_vocabulary_size: int ≥ 1. Source ids (0 is padding).
+        target_vocabulary_size: int ≥ 1. Target ids (0 is padding).
         max_length: int ≥ 1. Longest source and longest target (with `[start]`) in tokens: the
             size of the learned position tables and of the decoding cache. Defaults to `66`.
         hidden_dim: int ≥ 1. Model width. Defaults to `256`.
@@ -56,7 +61,7 @@ class TransformerTranslator(keras.Model):
         training: bool or None.
 
     Returns:
-        float32 logits `(batch, T, target_vocab_size)`.
+        float32 logits `(batch, T, target_vocabulary_size)`.
 
     Example:
     >>> model = TransformerTranslator(20, 30, max_length=8, hidden_dim=8, num_heads=2,
@@ -68,8 +73,8 @@ class TransformerTranslator(keras.Model):
 
     def __init__(
         self,
-        source_vocab_size,
-        target_vocab_size,
+        source_vocabulary_size,
+        target_vocabulary_size,
         max_length=66,
         hidden_dim=256,
         num_encoder_layers=3,
@@ -81,30 +86,26 @@ class TransformerTranslator(keras.Model):
     ):
         super().__init__(**kwargs)
         for key, value in (
-            ("source_vocab_size", source_vocab_size),
-            ("target_vocab_size", target_vocab_size),
+            ("source_vocabulary_size", source_vocabulary_size),
+            ("target_vocabulary_size", target_vocabulary_size),
             ("max_length", max_length),
             ("hidden_dim", hidden_dim),
             ("num_encoder_layers", num_encoder_layers),
             ("num_decoder_layers", num_decoder_layers),
             ("num_heads", num_heads),
         ):
-            _check_positive_int(key, value)
-        intermediate_dim = 4 * hidden_dim if intermediate_dim is None else intermediate_dim
-        _check_positive_int("intermediate_dim", intermediate_dim)
+            check_int(key, value)
+        intermediate_dim = (
+            check_optional_int("intermediate_dim", intermediate_dim) or 4 * hidden_dim
+        )
         if hidden_dim % num_heads:
             raise ValueError(
                 f"`num_heads` must divide `hidden_dim`; received hidden_dim={hidden_dim}, "
                 f"num_heads={num_heads}."
             )
-        if (
-            isinstance(dropout, bool)
-            or not isinstance(dropout, (int, float))
-            or not 0 <= dropout < 1
-        ):
-            raise ValueError(f"`dropout` must be a float in [0, 1); received dropout={dropout!r}.")
-        self.source_vocab_size = source_vocab_size
-        self.target_vocab_size = target_vocab_size
+        check_rate("dropout", dropout)
+        self.source_vocabulary_size = source_vocabulary_size
+        self.target_vocabulary_size = target_vocabulary_size
         self.max_length = max_length
         self.hidden_dim = hidden_dim
         self.num_encoder_layers = num_encoder_layers
@@ -115,10 +116,10 @@ class TransformerTranslator(keras.Model):
 
         init = keras.initializers.RandomNormal(stddev=0.02)
         self.source_embedding = keras.layers.Embedding(
-            source_vocab_size, hidden_dim, embeddings_initializer=init, name="source_embedding"
+            source_vocabulary_size, hidden_dim, embeddings_initializer=init, name="source_embedding"
         )
         self.target_embedding = TiedEmbedding(
-            target_vocab_size, hidden_dim, name="target_embedding"
+            target_vocabulary_size, hidden_dim, name="target_embedding"
         )
         self.source_positions = PositionEmbedding(max_length, name="source_positions")
         self.target_positions = PositionEmbedding(max_length, name="target_positions")
@@ -175,7 +176,7 @@ class TransformerTranslator(keras.Model):
         return self.encoder_norm(x), mask
 
     def decode(self, decoder_inputs, encoder_outputs, source_mask, training=None):
-        """Next-token logits `(batch, T, target_vocab_size)` for `decoder_inputs`."""
+        """Next-token logits `(batch, T, target_vocabulary_size)` for `decoder_inputs`."""
         decoder_inputs = ops.cast(decoder_inputs, "int32")
         self._check_length(decoder_inputs, "decoder_inputs")
         x = self._embed(decoder_inputs, self.target_embedding, self.target_positions, 0, training)
@@ -204,7 +205,7 @@ class TransformerTranslator(keras.Model):
 
         The encoder runs once, here, with each decoder block's cross-attention keys/values. With
         `use_cache`, the state holds the ids so far and each block's self-attention cache
-        `(rows, 2, heads, length, head_dim)`, grown `bucket` positions at a time; without, each
+        (`MultiHeadAttention.empty_cache`), grown `bucket` positions at a time; without, each
         step re-runs the decoder on the prefix (right-padded to a multiple of `bucket`, so a
         compiled step is reused). On the first call `new_ids` may have k × as many rows as
         `source_ids`: each source row is repeated k times, as beam search needs. The encoder's
@@ -221,17 +222,18 @@ class TransformerTranslator(keras.Model):
         Returns:
             The step function.
         """
-        _check_positive_int("bucket", bucket)
+        check_int("bucket", bucket)
         if not self.built:
             self.build()
-        source_ids = ops.convert_to_tensor(np.asarray(source_ids), "int32")
+        check_bool("use_cache", use_cache)
+        check_bool("jit", jit)
+        source_ids = check_token_ids("source_ids", source_ids, self.source_vocabulary_size, ndim=2)
+        source_ids = ops.convert_to_tensor(source_ids)
         self._check_length(source_ids, "source_ids")
         batch = ops.shape(source_ids)[0]
         blocks = self.decoder_blocks
         encode, compiled_cached, compiled_uncached = self._compiled_steps(jit)
         outputs, mask, cross = encode(source_ids)
-        first = blocks[0].attention
-        heads = (first.num_heads, first.head_dim)
         # Beam search only reorders rows within a sentence's beams, and every beam of a
         # sentence has the same source: the encoder's tensors stay here, out of the state.
         source = {}
@@ -252,7 +254,7 @@ class TransformerTranslator(keras.Model):
                 state = {"ids": new_ids[:, :0]}
                 if use_cache:
                     state["cache"] = [
-                        ops.zeros((rows, 2, heads[0], 0, heads[1]), outputs.dtype) for _ in blocks
+                        b.attention.empty_cache(rows, 0, outputs.dtype) for b in blocks
                     ]
             ids = ops.concatenate([state["ids"], new_ids], axis=1)
             if ids.shape[1] > self.max_length:
@@ -263,12 +265,11 @@ class TransformerTranslator(keras.Model):
             state = {**state, "ids": ids}
             if use_cache:
                 caches = state["cache"]
-                if ids.shape[1] > caches[0].shape[3]:
+                if ids.shape[1] > blocks[0].attention.cache_length(caches[0]):
                     # Grow the cache in steps of `bucket` positions: short sentences keep a
                     # small cache, and a compiled step is reused until the next growth.
                     size = min(-(-ids.shape[1] // bucket) * bucket, self.max_length)
-                    grow = [[0, 0], [0, 0], [0, 0], [0, size - caches[0].shape[3]], [0, 0]]
-                    caches = [ops.pad(cache, grow) for cache in caches]
+                    caches = [b.attention.grow_cache(c, size) for b, c in zip(blocks, caches)]
                 index = ops.convert_to_tensor(ids.shape[1] - length, "int32")
                 logits, caches = compiled_cached(
                     new_ids, source["mask"], source["cross"], caches, index
@@ -318,8 +319,8 @@ class TransformerTranslator(keras.Model):
     def get_config(self):
         config = super().get_config()
         config.update(
-            source_vocab_size=self.source_vocab_size,
-            target_vocab_size=self.target_vocab_size,
+            source_vocabulary_size=self.source_vocabulary_size,
+            target_vocabulary_size=self.target_vocabulary_size,
             max_length=self.max_length,
             hidden_dim=self.hidden_dim,
             num_encoder_layers=self.num_encoder_layers,
@@ -329,3 +330,7 @@ class TransformerTranslator(keras.Model):
             dropout=self.dropout,
         )
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**_renamed_vocabulary_keys(config))

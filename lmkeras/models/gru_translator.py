@@ -29,35 +29,31 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
+import numpy as np  # noqa: F401 (used by the doctests)
 from keras import ops
 
+from lmkeras._checks import check_bool, check_float, check_int, check_rate, check_token_ids
 from lmkeras.layers.additive_attention import AdditiveAttention
 
 
-def _check_int(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"`{name}` must be an int ≥ {minimum}; received {name}={value!r}.")
-
-
-def _check_fraction(name: str, value: object, upper_open: bool) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-        raise TypeError(f"`{name}` must be a float; received {name}={value!r}.")
-    ok = 0 <= value < 1 if upper_open else 0 <= value <= 1
-    if not ok:
-        interval = "[0, 1)" if upper_open else "[0, 1]"
-        raise ValueError(f"`{name}` must be in {interval}; received {name}={value!r}.")
+def _renamed_vocabulary_keys(config: dict) -> dict:
+    """Configs saved before the rename to `*_vocabulary_size` (lmkeras ≤ 0.1) still load."""
+    config = dict(config)
+    for side in ("source", "target"):
+        if f"{side}_vocab_size" in config:
+            config[f"{side}_vocabulary_size"] = config.pop(f"{side}_vocab_size")
+    return config
 
 
 @keras.saving.register_keras_serializable(package="lmkeras")
 class GRUTranslator(keras.Model):
     """GRU encoder–decoder for translation; optional additive attention over the source.
 
-    Follows the course's translator interface (see `lmkeras.translation.translate`).
+    Follows the course's translator interface (see `lmkeras.recipes.translation.translate`).
 
     Args:
-        source_vocab_size: int ≥ 2. Source ids, padding (0) included.
-        target_vocab_size: int ≥ 4. Target ids, padding, `[UNK]`, `[start]`, `[end]` included.
+        source_vocabulary_size: int ≥ 2. Source ids, padding (0) included.
+        target_vocabulary_size: int ≥ 4. Target ids, padding, `[UNK]`, `[start]`, `[end]` included.
         embedding_dim: int ≥ 1. Size of the word vectors (source and target). Defaults to `256`.
         units: int ≥ 1. Size of the decoder's state and of the encoder's outputs (a
             bidirectional encoder has `units // 2` per direction, so `units` must be even).
@@ -80,7 +76,7 @@ class GRUTranslator(keras.Model):
         training: bool or None.
 
     Returns:
-        float32 logits `(batch, T, target_vocab_size)`.
+        float32 logits `(batch, T, target_vocabulary_size)`.
 
     Example:
     >>> model = GRUTranslator(20, 12, embedding_dim=8, units=8)
@@ -91,8 +87,8 @@ class GRUTranslator(keras.Model):
 
     def __init__(
         self,
-        source_vocab_size: int,
-        target_vocab_size: int,
+        source_vocabulary_size: int,
+        target_vocabulary_size: int,
         embedding_dim: int = 256,
         units: int = 256,
         attention: bool = True,
@@ -103,24 +99,23 @@ class GRUTranslator(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        _check_int("source_vocab_size", source_vocab_size, 2)
-        _check_int("target_vocab_size", target_vocab_size, 4)
-        _check_int("embedding_dim", embedding_dim, 1)
-        _check_int("units", units, 1)
-        for name, value in (("attention", attention), ("bidirectional", bidirectional)):
-            if not isinstance(value, bool):
-                raise TypeError(f"`{name}` must be a bool; received {name}={value!r}.")
+        check_int("source_vocabulary_size", source_vocabulary_size, 2)
+        check_int("target_vocabulary_size", target_vocabulary_size, 4)
+        check_int("embedding_dim", embedding_dim, 1)
+        check_int("units", units, 1)
+        check_bool("attention", attention)
+        check_bool("bidirectional", bidirectional)
         if bidirectional and units % 2:
             raise ValueError(
                 "`units` must be even with `bidirectional=True` (units // 2 per direction); "
                 f"received units={units}."
             )
-        _check_fraction("dropout", dropout, upper_open=True)
-        _check_fraction("teacher_forcing_ratio", teacher_forcing_ratio, upper_open=False)
+        check_rate("dropout", dropout)
+        check_float("teacher_forcing_ratio", teacher_forcing_ratio, 0.0, 1.0)
         if seed is not None:
-            _check_int("seed", seed, 0)
-        self.source_vocab_size = int(source_vocab_size)
-        self.target_vocab_size = int(target_vocab_size)
+            check_int("seed", seed, 0)
+        self.source_vocabulary_size = int(source_vocabulary_size)
+        self.target_vocabulary_size = int(target_vocabulary_size)
         self.embedding_dim = int(embedding_dim)
         self.units = int(units)
         self.attention = attention
@@ -130,10 +125,10 @@ class GRUTranslator(keras.Model):
         self.seed = seed
 
         self.source_embedding = keras.layers.Embedding(
-            source_vocab_size, embedding_dim, name="source_embedding"
+            source_vocabulary_size, embedding_dim, name="source_embedding"
         )
         self.target_embedding = keras.layers.Embedding(
-            target_vocab_size, embedding_dim, name="target_embedding"
+            target_vocabulary_size, embedding_dim, name="target_embedding"
         )
         if bidirectional:
             gru = keras.layers.GRU(units // 2, return_sequences=True, return_state=True)
@@ -150,7 +145,9 @@ class GRUTranslator(keras.Model):
             keras.layers.Dense(units, activation="tanh", name="combine") if attention else None
         )
         self.dropout_layer = keras.layers.Dropout(dropout, name="dropout")
-        self.output_dense = keras.layers.Dense(target_vocab_size, dtype="float32", name="logits")
+        self.output_dense = keras.layers.Dense(
+            target_vocabulary_size, dtype="float32", name="logits"
+        )
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def build(self, input_shape=None):
@@ -232,7 +229,7 @@ class GRUTranslator(keras.Model):
         init = (
             state,
             ops.zeros((batch,), "int32"),
-            ops.zeros((batch, self.target_vocab_size), "float32"),
+            ops.zeros((batch, self.target_vocabulary_size), "float32"),
         )
         # Scan over the time index alone: Keras' TensorFlow scan accepts an unknown length
         # (tf.data batches of varying shapes) only with a single `xs`.
@@ -264,7 +261,7 @@ class GRUTranslator(keras.Model):
         With `teacher_forcing_ratio=1.0` it equals `model((source_ids, decoder_inputs))`; with
         `0.0` each position sees the model's own previous prediction: free-running decoding.
         """
-        _check_fraction("teacher_forcing_ratio", teacher_forcing_ratio, upper_open=False)
+        check_float("teacher_forcing_ratio", teacher_forcing_ratio, 0.0, 1.0)
         self._ensure_built()
         keys, state, mask = self.encode(source_ids, training=False)
         return self._decode_loop(
@@ -294,7 +291,9 @@ class GRUTranslator(keras.Model):
             every leaf has the rows on axis 0.
         """
         self._ensure_built()
-        source_ids = ops.convert_to_tensor(np.asarray(source_ids), "int32")
+        check_bool("use_cache", use_cache)
+        source_ids = check_token_ids("source_ids", source_ids, self.source_vocabulary_size, ndim=2)
+        source_ids = ops.convert_to_tensor(source_ids)
         keys, initial, mask = self.encode(source_ids, training=False)
         projected = self.attention_layer.project_keys(keys) if self.attention else keys
         batch = int(ops.shape(source_ids)[0])
@@ -340,8 +339,8 @@ class GRUTranslator(keras.Model):
         config = super().get_config()
         config.update(
             {
-                "source_vocab_size": self.source_vocab_size,
-                "target_vocab_size": self.target_vocab_size,
+                "source_vocabulary_size": self.source_vocabulary_size,
+                "target_vocabulary_size": self.target_vocabulary_size,
                 "embedding_dim": self.embedding_dim,
                 "units": self.units,
                 "attention": self.attention,
@@ -352,3 +351,7 @@ class GRUTranslator(keras.Model):
             }
         )
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**_renamed_vocabulary_keys(config))

@@ -19,22 +19,13 @@ import math
 
 import numpy as np
 
+from lmkeras._checks import check_choice, check_int, check_positive, check_token_ids
+
 SMOOTHINGS = ("add_k", "interpolated")
 
 
-def _as_ids(ids: object, vocab_size: int, name: str = "ids") -> np.ndarray:
-    array = np.asarray(ids)
-    if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(
-            f"`{name}` must be a 1-D sequence of int ids; received shape {array.shape} and "
-            f"dtype {array.dtype}."
-        )
-    if array.size and (array.min() < 0 or array.max() >= vocab_size):
-        raise ValueError(
-            f"`{name}` must lie in [0, vocab_size={vocab_size}); received values in "
-            f"[{array.min()}, {array.max()}]."
-        )
-    return array.astype("int64")
+def _as_ids(ids: object, vocabulary_size: int, name: str = "ids") -> np.ndarray:
+    return check_token_ids(name, ids, vocabulary_size, ndim=1).astype("int64")
 
 
 class NGramLM:
@@ -42,13 +33,13 @@ class NGramLM:
 
     Args:
         order: int ≥ 1. 1 = unigram, 2 = bigram, 3 = trigram. Defaults to `3`.
-        vocab_size: int ≥ 2.
+        vocabulary_size: int ≥ 2.
         smoothing: `"interpolated"` or `"add_k"` (see the module docstring).
             Defaults to `"interpolated"`.
         k: float > 0. Smoothing strength. Defaults to `1.0`.
 
     Example:
-    >>> lm = NGramLM(order=2, vocab_size=3, smoothing="add_k").fit([0, 1, 0, 1, 0, 2])
+    >>> lm = NGramLM(order=2, vocabulary_size=3, smoothing="add_k").fit([0, 1, 0, 1, 0, 2])
     >>> round(lm.prob([0], 1), 3)  # c(0 1) = 2, c(0 ·) = 3: (2 + 1) / (3 + 3)
     0.5
     """
@@ -56,28 +47,21 @@ class NGramLM:
     def __init__(
         self,
         order: int = 3,
-        vocab_size: int | None = None,
+        vocabulary_size: int | None = None,
         smoothing: str = "interpolated",
         k: float = 1.0,
     ):
-        for name, value, minimum in (("order", order, 1), ("vocab_size", vocab_size, 2)):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, np.integer))
-                or value < minimum
-            ):
-                raise ValueError(f"`{name}` must be an int ≥ {minimum}; received {name}={value!r}.")
-        if smoothing not in SMOOTHINGS:
-            raise ValueError(f"`smoothing` must be one of {SMOOTHINGS}; received {smoothing!r}.")
-        if isinstance(k, bool) or not isinstance(k, (int, float)) or not k > 0:
-            raise ValueError(f"`k` must be a number > 0; received k={k!r}.")
-        if vocab_size**order >= 2**62:
+        check_int("order", order)
+        check_int("vocabulary_size", vocabulary_size, 2)
+        check_choice("smoothing", smoothing, SMOOTHINGS)
+        check_positive("k", k)
+        if vocabulary_size**order >= 2**62:
             raise ValueError(
-                f"vocab_size ** order must fit in int64 keys; received vocab_size={vocab_size}, "
-                f"order={order}."
+                f"vocabulary_size ** order must fit in int64 keys; received "
+                f"vocabulary_size={vocabulary_size}, order={order}."
             )
         self.order = int(order)
-        self.vocab_size = int(vocab_size)
+        self.vocabulary_size = int(vocabulary_size)
         self.smoothing = smoothing
         self.k = float(k)
         self._tables: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
@@ -87,12 +71,12 @@ class NGramLM:
         n = len(ids) - j + 1
         history = np.zeros(max(n, 0), "int64")
         for offset in range(j - 1):
-            history = history * self.vocab_size + ids[offset : offset + n]
-        return history, history * self.vocab_size + ids[j - 1 :]
+            history = history * self.vocabulary_size + ids[offset : offset + n]
+        return history, history * self.vocabulary_size + ids[j - 1 :]
 
     def fit(self, ids: object) -> NGramLM:
         """Count the 1..order-grams of `ids` (1-D ints). Returns `self`."""
-        ids = _as_ids(ids, self.vocab_size)
+        ids = _as_ids(ids, self.vocabulary_size)
         if len(ids) < self.order:
             raise ValueError(f"`ids` must hold at least order={self.order} ids; got {len(ids)}.")
         self._tables = []
@@ -119,10 +103,10 @@ class NGramLM:
         """
         if not self._tables:
             raise ValueError("Call fit(ids) before scoring: this NGramLM holds no counts.")
-        ids = _as_ids(ids, self.vocab_size)
+        ids = _as_ids(ids, self.vocabulary_size)
         if len(ids) < 2:
             raise ValueError(f"`ids` must hold at least 2 ids to score; got {len(ids)}.")
-        V, k = self.vocab_size, self.k
+        V, k = self.vocabulary_size, self.k
         targets = ids[1:]
         total = self._tables[0][1].sum()
         uni = self._lookup(self._tables[0][2], self._tables[0][3], targets)

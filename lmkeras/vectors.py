@@ -1,6 +1,8 @@
 """Looking at word vectors: neighbours, analogies, group tests, 2-D projections, export.
 
-Every function takes a `(vocab_size, dim)` array of vectors and the vocabulary that names its
+Drawing is in `lmkeras.plots` (`plot_projection(pca_2d(vectors), words)`).
+
+Every function takes a `(vocabulary_size, dim)` array of vectors and the vocabulary that names its
 rows (`vocabulary[i]` is the word of row i). Similarity is the cosine. A word that is not in
 the vocabulary raises `UnknownWordError` naming it: nothing is replaced by `[UNK]` silently.
 """
@@ -25,7 +27,9 @@ class UnknownWordError(KeyError):
 def _check(vectors: object, vocabulary: Sequence[str]) -> np.ndarray:
     array = np.asarray(vectors, dtype="float64")
     if array.ndim != 2:
-        raise ValueError(f"`vectors` must be 2-D (vocab_size, dim); received shape {array.shape}.")
+        raise ValueError(
+            f"`vectors` must be 2-D (vocabulary_size, dim); received shape {array.shape}."
+        )
     if isinstance(vocabulary, str) or len(vocabulary) != len(array):
         raise ValueError(
             f"`vocabulary` must name every row of `vectors`: {len(array)} rows, but received "
@@ -61,8 +65,8 @@ def nearest_neighbors(
     """The `k` words whose vectors have the highest cosine similarity with `word`'s.
 
     Args:
-        vectors: array `(vocab_size, dim)`.
-        vocabulary: sequence of `vocab_size` words naming the rows.
+        vectors: array `(vocabulary_size, dim)`.
+        vocabulary: sequence of `vocabulary_size` words naming the rows.
         word: str. The query; it is left out of the answer.
         k: int ≥ 1. Number of neighbours. Defaults to `10`.
 
@@ -245,32 +249,6 @@ def pca_2d(vectors: np.ndarray) -> np.ndarray:
     points = centred @ components[:2].T  # (n, 2)
     peak = points[np.abs(points).argmax(axis=0), [0, 1]]
     return points * np.where(peak < 0, -1.0, 1.0)
-
-
-def plot_projection(points: np.ndarray, labels: Sequence[str], ax=None, title: str | None = None):
-    """Scatter 2-D points with a text label at each one (e.g. `pca_2d` of frequent words).
-
-    Returns:
-        The matplotlib Axes drawn on.
-    """
-    import matplotlib.pyplot as plt
-
-    points = np.asarray(points)
-    if points.ndim != 2 or points.shape[1] != 2 or len(points) != len(labels):
-        raise ValueError(
-            f"`points` must be (n, 2) with one label each; received {points.shape} points "
-            f"and {len(labels)} labels."
-        )
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 7))
-    ax.scatter(points[:, 0], points[:, 1], s=8, color="tab:blue", alpha=0.6)
-    for (x, y), label in zip(points, labels):
-        ax.annotate(label, (x, y), fontsize=8, xytext=(2, 2), textcoords="offset points")
-    ax.set_xlabel("principal component 1")
-    ax.set_ylabel("principal component 2")
-    if title:
-        ax.set_title(title)
-    return ax
 
 
 def export_projector(

@@ -1,0 +1,12 @@
+"""`tf.data` pipelines and the encodings that feed them (no model code).
+
+- `windows`: next-token windows of a token stream (`next_token_windows`, `char_lm_dataset`,
+  `word_lm_dataset`).
+- `skipgram`: word2vec's (target, context, negatives) pairs.
+- `translation`: sentence pairs as `[start]`/`[end]` word ids, length-bucketed batches,
+  references for BLEU.
+"""
+
+from lmkeras.datasets.windows import char_lm_dataset, next_token_windows, word_lm_dataset
+
+__all__ = ["char_lm_dataset", "next_token_windows", "word_lm_dataset"]
