@@ -62,7 +62,7 @@ def test_nothing_imports_upward(path):
         assert external <= {"keras", "numpy"}, f"{module} imports {external}"
         assert all(_in(n, "lmkeras.layers") or n == "lmkeras._checks" for n in own), own
     if _in(module, "lmkeras.models") and module != "lmkeras.models":
-        allowed = ("lmkeras.layers", "lmkeras.backend", "lmkeras._checks")
+        allowed = ("lmkeras.layers", "lmkeras.backend", "lmkeras._checks", "lmkeras._compat")
         if module == "lmkeras.models.gpt_weights":  # the converter lives beside its builder
             allowed += ("lmkeras.models.gpt",)
         bad = {n for n in own if not any(_in(n, a) for a in allowed)}
@@ -96,6 +96,7 @@ def test_vocabulary_size_has_one_spelling():
     offenders = [
         f"{p.relative_to(PACKAGE)}:{i}"
         for p in MODULES
+        if p.name != "_compat.py"  # the one place that maps the old spelling
         for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
         if pattern.search(line)
     ]

@@ -98,14 +98,15 @@ class FeedForward(keras.layers.Layer):
         return outputs
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            intermediate_dim=self.intermediate_dim,
-            dropout=self.dropout,
-            activation=self.activation,
-            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
-        )
-        return config
+        names = ("intermediate_dim", "dropout", "activation", "kernel_initializer")
+        return {**super().get_config(), **_arguments(self, names)}
+
+
+def _arguments(layer, names):
+    """The constructor arguments `names` of `layer`, as its config holds them."""
+    serialize = keras.initializers.serialize
+    return {name: serialize(value) if isinstance(value, keras.initializers.Initializer) else value
+            for name, value in ((n, getattr(layer, n)) for n in names)}  # fmt: skip
 
 
 def _split(outputs):
@@ -180,16 +181,9 @@ class _Block(keras.layers.Layer):
         return x if self.residual_dropout is None else self.residual_dropout(x, training=training)
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            num_heads=self.num_heads,
-            intermediate_dim=self.intermediate_dim,
-            dropout=self.dropout,
-            activation=self.activation,
-            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
-            layer_norm_epsilon=self.layer_norm_epsilon,
-        )
-        return config
+        names = ("num_heads", "intermediate_dim", "dropout", "activation", "kernel_initializer",
+                 "layer_norm_epsilon")  # fmt: skip
+        return {**super().get_config(), **_arguments(self, names)}
 
 
 _BLOCK_ARGS = """num_heads: int ≥ 1. Attention heads; must divide the input width.

@@ -33,16 +33,8 @@ import numpy as np  # noqa: F401 (used by the doctests)
 from keras import ops
 
 from lmkeras._checks import check_bool, check_float, check_int, check_rate, check_token_ids
+from lmkeras._compat import renamed_config_keys
 from lmkeras.layers.additive_attention import AdditiveAttention
-
-
-def _renamed_vocabulary_keys(config: dict) -> dict:
-    """Configs saved before the rename to `*_vocabulary_size` (lmkeras ≤ 0.1) still load."""
-    config = dict(config)
-    for side in ("source", "target"):
-        if f"{side}_vocab_size" in config:
-            config[f"{side}_vocabulary_size"] = config.pop(f"{side}_vocab_size")
-    return config
 
 
 @keras.saving.register_keras_serializable(package="lmkeras")
@@ -354,4 +346,4 @@ class GRUTranslator(keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        return cls(**_renamed_vocabulary_keys(config))
+        return cls(**renamed_config_keys(config))

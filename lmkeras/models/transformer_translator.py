@@ -21,6 +21,7 @@ import numpy as np  # noqa: F401 (used by the doctests)
 from keras import ops
 
 from lmkeras._checks import check_bool, check_int, check_optional_int, check_rate, check_token_ids
+from lmkeras._compat import renamed_config_keys
 from lmkeras.backend import compile_step
 from lmkeras.layers.positional import PositionEmbedding
 from lmkeras.layers.transformer import (
@@ -28,15 +29,6 @@ from lmkeras.layers.transformer import (
     TransformerDecoderBlock,
     TransformerEncoderBlock,
 )
-
-
-def _renamed_vocabulary_keys(config: dict) -> dict:
-    """Configs saved before the rename to `*_vocabulary_size` (lmkeras ≤ 0.1) still load."""
-    config = dict(config)
-    for side in ("source", "target"):
-        if f"{side}_vocab_size" in config:
-            config[f"{side}_vocabulary_size"] = config.pop(f"{side}_vocab_size")
-    return config
 
 
 @keras.saving.register_keras_serializable(package="lmkeras")
@@ -333,4 +325,4 @@ class TransformerTranslator(keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        return cls(**_renamed_vocabulary_keys(config))
+        return cls(**renamed_config_keys(config))

@@ -6,20 +6,9 @@ import numpy as np
 import pytest
 from keras import ops
 
-from lmkeras.datasets.translation import END_ID, PairEncoder
+from lmkeras.datasets.translation import END_ID
 from lmkeras.recipes.translation import spa_eng_task, translate
-
-PAIRS = [
-    ("hola .", "hello ."),
-    ("¿ dónde está ?", "where is it ?"),
-    ("tengo un perro grande .", "i have a big dog ."),
-    ("adiós", "bye"),
-    ("el gato duerme .", "the cat sleeps ."),
-]
-
-
-def _encoder(max_length=64):
-    return PairEncoder.from_pairs(PAIRS, 100, 100, max_length=max_length)
+from tests.datasets.test_translation import _encoder
 
 
 class _Scripted:
