@@ -5,7 +5,22 @@ a bool where an int belongs, one string where a list of texts belongs) raises `T
 value of the right type that is out of range or otherwise unusable raises `ValueError`. Every
 message names the parameter, quotes the value received (abbreviated when long) and says what
 was expected. NumPy integers and floats are accepted wherever Python ones are; bools never
-count as numbers.
+count as numbers. Missing files and folders keep Python's own `FileNotFoundError` and
+`NotADirectoryError`, naming the path.
+
+A value is checked where it enters, once, before any work: a refused call leaves files, models
+and caches as they were. Compiled code (XLA, `jax.jit`) cannot raise, so what reaches it is
+checked before it enters: the prompt ids and the KV-cache room before `gpt_generate`'s loop and
+each cached step, the token ids of a training set where the dataset is built
+(`next_token_windows(vocabulary_size=...)`, `char_lm_dataset`, `word_lm_dataset`) or the trainer
+starts (`train_with_time_budget`, `evaluate_loss`, `fit_translator`, against the model's logits).
+`gpt_generate`'s loop carries a flag instead and refuses NaN logits after it.
+
+The one place left unchecked on purpose: a model called directly (`model(ids)`,
+`model.predict`, `model.fit` on your own arrays) does not check its ids. Under XLA a graph
+cannot raise, only poison its logits with NaN, and that costs FORWARD_COST of a compiled
+forward pass of chapter 08's GPT (`benchmarks/bench_checks.py`, 2-core CPU). An id outside the
+table there gathers zeros on CPU (and -1 the last row), garbage on GPU, without a word.
 
 Example:
 >>> check_int("num_heads", 4)
@@ -164,7 +179,8 @@ def check_token_ids(
             f"`{name}` must hold integer token ids; received dtype {array.dtype} ({describe(ids)})."
         )
     if ndim is not None and array.ndim != ndim:
-        raise ValueError(f"`{name}` must have {ndim} axes; received shape {array.shape}.")
+        axes = "1 axis" if ndim == 1 else f"{ndim} axes"
+        raise ValueError(f"`{name}` must have {axes}; received shape {array.shape}.")
     if array.size:
         low, high = int(array.min()), int(array.max())
         limit = math.inf if vocabulary_size is None else vocabulary_size
@@ -199,7 +215,8 @@ def check_numbers(
             f"`{name}` must hold numbers; received dtype {array.dtype} ({describe(value)})."
         )
     if ndim is not None and array.ndim != ndim:
-        raise ValueError(f"`{name}` must have {ndim} axes; received shape {array.shape}.")
+        axes = "1 axis" if ndim == 1 else f"{ndim} axes"
+        raise ValueError(f"`{name}` must have {axes}; received shape {array.shape}.")
     if array.size == 0:
         raise ValueError(f"`{name}` must hold at least one number; received shape {array.shape}.")
     array = array.astype("float64")

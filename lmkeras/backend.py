@@ -13,6 +13,8 @@ from typing import Any
 
 import keras
 
+from lmkeras._checks import check_bool, check_callable, check_type
+
 
 def compile_step(fn: Callable, model: keras.Model, jit: bool = True) -> Callable:
     """Compile `fn(*tensors)`, which calls `model`'s layers; `jit=False` returns `fn` itself.
@@ -33,6 +35,11 @@ def compile_step(fn: Callable, model: keras.Model, jit: bool = True) -> Callable
     >>> tuple(double(keras.ops.ones((1, 3))).shape)
     (1, 2)
     """
+    check_callable("fn", fn)
+    check_type(
+        "model", model, keras.layers.Layer, "the keras Model (or Layer) whose variables fn reads"
+    )
+    check_bool("jit", jit)
     backend = keras.backend.backend()
     if not jit or backend not in ("tensorflow", "jax"):
         return fn

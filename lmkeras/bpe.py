@@ -22,6 +22,8 @@ from collections.abc import Iterable
 import numpy as np
 import regex
 
+from lmkeras._checks import check_int, check_str, check_texts, check_token_ids, check_type
+
 # GPT-2's pre-tokenizer: contractions, letters, numbers, other symbols, each with an optional
 # leading space, and runs of whitespace.
 GPT2_PATTERN = regex.compile(
@@ -50,6 +52,7 @@ def bytes_to_unicode() -> dict[int, str]:
 def pretokenize(text: str) -> list[str]:
     """Split text into GPT-2 pre-tokens, each mapped to its byte characters."""
     table = bytes_to_unicode()
+    check_str("text", text, allow_empty=True)
     return [
         "".join(table[b] for b in piece.encode("utf-8")) for piece in GPT2_PATTERN.findall(text)
     ]
@@ -72,6 +75,8 @@ class BPETokenizer:
     """
 
     def __init__(self, vocabulary: dict[str, int], merges: list[str]):
+        check_type("vocabulary", vocabulary, dict, "a dict token → id")
+        merges = check_texts("merges", merges, allow_empty=True)
         missing = [c for c in bytes_to_unicode().values() if c not in vocabulary]
         if missing:
             raise ValueError(
@@ -105,12 +110,9 @@ class BPETokenizer:
             texts: iterable of str.
             vocabulary_size: int ≥ 256. Final vocabulary size (256 bytes + merges).
         """
-        if not isinstance(vocabulary_size, int) or vocabulary_size < 256:
-            raise ValueError(
-                f"`vocabulary_size` must be an int ≥ 256; received {vocabulary_size!r}."
-            )
+        vocabulary_size = check_int("vocabulary_size", vocabulary_size, 256)
         word_counts: collections.Counter = collections.Counter()
-        for text in texts:
+        for text in check_texts("texts", texts):
             word_counts.update(pretokenize(text))
         if not word_counts:
             raise ValueError("`texts` must hold some text to train on; received none.")
@@ -171,14 +173,21 @@ class BPETokenizer:
 
     def decode(self, ids: Iterable[int]) -> str:
         """Text of `ids`; the exact inverse of `encode`."""
-        ids = np.asarray(ids).reshape(-1).tolist()
-        unknown = [i for i in ids if i not in self._tokens]
-        if unknown:
+        array = check_token_ids("ids", ids, self.vocabulary_size)
+        if array.ndim > 1:
             raise ValueError(
-                f"`ids` must lie in [0, {self.vocabulary_size}); received {unknown[:5]}."
+                f"`ids` must have 1 axis (decode one sequence at a time); received shape "
+                f"{array.shape}."
             )
-        data = bytes(self._bytes[c] for i in ids for c in self._tokens[i])
-        return data.decode("utf-8", errors="strict")
+        data = bytes(self._bytes[c] for i in array.reshape(-1).tolist() for c in self._tokens[i])
+        try:
+            return data.decode("utf-8", errors="strict")
+        except UnicodeDecodeError as error:
+            raise ValueError(
+                f"`ids` decode to bytes that are not valid UTF-8 ({error.reason} at byte "
+                f"{error.start}): a multi-byte character was cut between tokens. Decode whole "
+                f"sequences, not single tokens of one character."
+            ) from None
 
     def get_config(self) -> dict:
         """JSON-friendly constructor arguments; `BPETokenizer(**config)` rebuilds it."""

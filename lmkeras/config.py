@@ -63,12 +63,20 @@ def data_dir() -> Path | None:
     """Return the offline corpus folder named by `LMKERAS_DATA_DIR`, or None when unset.
 
     Raises:
+        ValueError: when the variable is set but empty or blank. Whoever sets it means "work
+            offline", so it is never read as unset (which would download).
         NotADirectoryError: when the variable names something that is not a folder.
     """
-    raw = os.environ.get(DATA_DIR_ENV, "").strip()
-    if not raw:
+    raw = os.environ.get(DATA_DIR_ENV)
+    if raw is None:
         return None
-    path = Path(raw).expanduser().resolve()
+    if not raw.strip():
+        raise ValueError(
+            f"`{DATA_DIR_ENV}` is set but blank; received {DATA_DIR_ENV}={raw!r}. Set it to the "
+            f"folder that holds the corpora to work offline, or unset it to download them into "
+            f"Keras' cache."
+        )
+    path = Path(raw.strip()).expanduser().resolve()
     if not path.is_dir():
         raise NotADirectoryError(
             f"`{DATA_DIR_ENV}` must name an existing folder; received {DATA_DIR_ENV}={raw!r} "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import zipfile
 from dataclasses import dataclass
@@ -26,6 +27,15 @@ from pathlib import Path
 import numpy as np
 
 from lmkeras import config
+from lmkeras._checks import (
+    check_float,
+    check_int,
+    check_pairs,
+    check_path,
+    check_str,
+    check_type,
+    describe,
+)
 
 SPLIT_SEED = 2026
 SPLIT_FRACTIONS = (0.90, 0.05, 0.05)
@@ -70,7 +80,7 @@ class ChecksumError(ValueError):
 def sha256_of(path: str | os.PathLike) -> str:
     """Hex sha256 digest of a file, read in 1 MiB chunks."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open(check_path("path", path), "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -101,6 +111,7 @@ def corpus_path(corpus: Corpus) -> Path:
         ChecksumError: the file's sha256 differs (both hashes in the message). A mismatching
             download is deleted from Keras' cache so it is never used.
     """
+    check_type("corpus", corpus, Corpus, "a Corpus (lmkeras.data.SHAKESPEARE or SPA_ENG)")
     folder = config.data_dir()
     if folder is not None:
         path = folder / corpus.filename
@@ -177,12 +188,8 @@ def split_text(text: str, validation_fraction: float = 0.1) -> tuple[str, str]:
     >>> split_text("abcdefghij", 0.2)
     ('abcdefgh', 'ij')
     """
-    if not text:
-        raise ValueError("`text` must be a non-empty string; received an empty string.")
-    if not 0.0 < validation_fraction < 1.0:
-        raise ValueError(
-            f"`validation_fraction` must be in (0, 1); received {validation_fraction!r}."
-        )
+    check_str("text", text)
+    check_float("validation_fraction", validation_fraction, 0.0, 1.0, low_open=True, high_open=True)
     cut = int(round(len(text) * (1.0 - validation_fraction)))
     if cut in (0, len(text)):
         raise ValueError(
@@ -212,7 +219,7 @@ def parse_pairs(lines: str, source: str = "spa.txt") -> list[tuple[str, str]]:
     [('Go.', 'Ve.'), ('Hi.', 'Hola.')]
     """
     pairs = []
-    for number, line in enumerate(lines.splitlines(), start=1):
+    for number, line in enumerate(check_str("lines", lines, allow_empty=True).splitlines(), 1):
         if not line.strip():
             continue
         fields = line.split("\t")
@@ -258,7 +265,20 @@ def split_pairs(
     >>> [len(parts.train), len(parts.validation), len(parts.test)]
     [10, 5, 5]
     """
-    if len(fractions) != 3 or min(fractions) <= 0 or abs(sum(fractions) - 1.0) > 1e-9:
+    pairs = check_pairs("pairs", pairs, allow_empty=True)
+    check_int("seed", seed, 0)
+    numbers = (int, float, np.integer, np.floating)
+    if not isinstance(fractions, (tuple, list)) or not all(
+        isinstance(f, numbers) and not isinstance(f, bool) for f in fractions
+    ):
+        raise TypeError(
+            f"`fractions` must be three numbers; received fractions={describe(fractions)}."
+        )
+    if (
+        len(fractions) != 3
+        or not all(math.isfinite(f) and f > 0 for f in fractions)
+        or abs(sum(fractions) - 1.0) > 1e-9
+    ):
         raise ValueError(
             f"`fractions` must be three positive numbers summing to 1; received {fractions!r}."
         )
@@ -292,7 +312,7 @@ def download_all(folder: str | os.PathLike) -> list[Path]:
     """
     import shutil
 
-    target = Path(folder)
+    target = check_path("folder", folder)
     target.mkdir(parents=True, exist_ok=True)
     saved = []
     for corpus in CORPORA.values():

@@ -1,7 +1,7 @@
 """Train and sample a character-level GPT from the command line (chapter 08 without the notebook).
 
-    python -m lmkeras.gpt_cli train --minutes 10 --out model.keras
-    python -m lmkeras.gpt_cli sample model.keras --prompt "ROMEO:" --top-p 0.9
+    lmkeras-gpt train --minutes 10 --out model.keras      (or python -m lmkeras.gpt_cli ...)
+    lmkeras-gpt sample model.keras --prompt "ROMEO:" --top-p 0.9
 
 `train` reads tiny Shakespeare (or `--corpus FILE`, any UTF-8 text), trains the chapter-08 recipe
 for a wall-clock budget with a progress bar, prints the validation loss, and writes `model.keras`
@@ -15,34 +15,64 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import re
 import sys
 
+# The recipe's names for the hyperparameters the flags set, so a refusal names the flag.
+FLAGS = {"num_layers": "--layers", "num_heads": "--heads", "hidden_dim": "--width",
+         "sequence_length": "--context", "batch_size": "--batch-size",
+         "learning_rate": "--learning-rate", "seconds": "--minutes"}  # fmt: skip
 
-def _positive_float(text):
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose refusals are one line, `lmkeras-gpt: error: ...`, with exit code 2."""
+
+    def error(self, message):
+        message = " ".join(str(message).split())  # one line, whatever the message held
+        self.exit(2, f"lmkeras-gpt: error: {message} (see --help)\n")
+
+
+def _number(text, low, high=math.inf, low_open=True, what="a number > 0"):
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, received {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, received {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {what}, received {text!r}") from None
+    above = value > low if low_open else value >= low
+    if not (math.isfinite(value) and above and value <= high):
+        raise argparse.ArgumentTypeError(f"expected {what}, received {text!r}")
     return value
 
 
-def _positive_int(text):
+def _positive_float(text):
+    return _number(text, 0.0, what="a finite number > 0")
+
+
+def _probability(text):
+    return _number(text, 0.0, 1.0, what="a number in (0, 1]")
+
+
+def _integer(text, minimum):
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer, received {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer ≥ 1, received {text!r}")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ {minimum}, received {text!r}")
     return value
 
 
+def _positive_int(text):
+    return _integer(text, 1)
+
+
+def _seed(text):
+    return _integer(text, 0)
+
+
 def _parser():
-    parser = argparse.ArgumentParser(
-        prog="python -m lmkeras.gpt_cli", description=__doc__.split("\n")[0]
-    )
+    parser = _Parser(prog="lmkeras-gpt", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a character-level GPT for a time budget")
     train.add_argument("--corpus", default="shakespeare", help="'shakespeare' or a text file")
@@ -54,46 +84,81 @@ def _parser():
     train.add_argument("--context", type=_positive_int, help="sequence length (recipe: 128)")
     train.add_argument("--batch-size", type=_positive_int, help="windows per step (recipe: 32)")
     train.add_argument("--learning-rate", type=_positive_float, help="peak AdamW rate (3e-3)")
-    train.add_argument("--seed", type=int, default=42)
+    train.add_argument("--seed", type=_seed, default=42)
     sample = commands.add_parser("sample", help="generate text from a trained model")
     sample.add_argument("model", help="a .keras file written by `train`")
     sample.add_argument("--prompt", default="\n", help="text to continue")
     sample.add_argument("--tokens", type=_positive_int, default=200, help="new characters")
     group = sample.add_mutually_exclusive_group()
-    group.add_argument("--top-p", type=float, help="nucleus sampling with this p in (0, 1]")
-    group.add_argument("--top-k", type=int, help="sample among the k most likely")
+    group.add_argument("--top-p", type=_probability, help="nucleus sampling with this p in (0, 1]")
+    group.add_argument("--top-k", type=_positive_int, help="sample among the k most likely")
     group.add_argument("--greedy", action="store_true", help="always the most likely")
     sample.add_argument("--temperature", type=_positive_float, default=1.0)
-    sample.add_argument("--seed", type=int, default=None)
+    sample.add_argument("--seed", type=_seed, default=None)
     return parser
 
 
-def _train(args, parser):
+def _with_flags(message, corpus=None):
+    """A recipe's message with its parameter names replaced by the flags that set them."""
+    for name, flag in FLAGS.items():
+        message = re.sub(rf"`?\b{name}\b`?=", f"{flag} ", message)
+        message = re.sub(rf"`?\b{name}\b`?", flag, message)
+    if corpus is not None:
+        message = message.replace("`text`", f"--corpus {corpus!r}")
+    return message
+
+
+def _read_corpus(args, parser):
     if args.corpus == "shakespeare":
-        text = None
-    elif os.path.isfile(args.corpus):
-        with open(args.corpus, encoding="utf-8") as handle:
-            text = handle.read()
-    else:
+        return None
+    if not os.path.isfile(args.corpus):
         parser.error(
             f"--corpus must be 'shakespeare' or an existing text file; received {args.corpus!r}"
         )
-    if not args.out.endswith(".keras"):
-        parser.error(f"--out must end in .keras; received {args.out!r}")
+    try:
+        with open(args.corpus, encoding="utf-8") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as error:
+        parser.error(f"--corpus {args.corpus!r} is not UTF-8 text ({error.reason} at byte "
+                     f"{error.start})")  # fmt: skip
+    if not text:
+        parser.error(f"--corpus {args.corpus!r} is empty")
+    return text
+
+
+def _check_out(out, parser):
+    """Refuse an --out that cannot be written before any training, so no run is lost."""
+    if not out.endswith(".keras"):
+        parser.error(f"--out must end in .keras; received {out!r}")
+    if os.path.isdir(out):
+        parser.error(f"--out {out!r} is a folder; name a .keras file")
+    folder = os.path.dirname(out)
+    if folder and not os.path.isdir(folder):
+        parser.error(f"--out {out!r}: its folder {folder!r} does not exist")
+    if not os.access(folder or ".", os.W_OK):
+        parser.error(f"--out {out!r}: its folder {folder or '.'!r} is not writable")
+
+
+def _train(args, parser):
+    _check_out(args.out, parser)
+    text = _read_corpus(args, parser)
     import keras
 
     from lmkeras.recipes.char_gpt import CharGPTConfig, train_char_gpt
 
-    keras.utils.set_random_seed(args.seed)
     changes = {key: value for key, value in (
         ("num_layers", args.layers), ("num_heads", args.heads), ("hidden_dim", args.width),
         ("sequence_length", args.context), ("batch_size", args.batch_size),
         ("learning_rate", args.learning_rate)) if value is not None}  # fmt: skip
     try:
         config = CharGPTConfig().replace(**changes)
+    except ValueError as error:  # e.g. --heads that do not divide --width
+        parser.error(_with_flags(str(error)))
+    keras.utils.set_random_seed(args.seed)
+    try:
         run = train_char_gpt(args.minutes * 60, text, config, verbose=1)
-    except ValueError as error:  # bad hyperparameters or a corpus too short: say which
-        parser.error(str(error))
+    except ValueError as error:  # a corpus too short for the context, and the like
+        parser.error(_with_flags(str(error), args.corpus))
     run["model"].save(args.out)
     with open(args.out + ".vocab.json", "w", encoding="utf-8") as handle:
         json.dump(run["tokenizer"].get_config(), handle)
@@ -102,50 +167,86 @@ def _train(args, parser):
           f"({final['tokens_per_second']:.0f} tokens/s); saved {args.out}")  # fmt: skip
 
 
+def _load_vocabulary(path, parser):
+    from lmkeras.text import CharTokenizer
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            config = json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        parser.error(f"{path!r} is not valid JSON ({error}); `train` writes it beside the model")
+    try:
+        return CharTokenizer(**config)
+    except (TypeError, ValueError) as error:
+        parser.error(f"{path!r} does not hold a character vocabulary written by `train` ({error})")
+
+
 def _sample(args, parser):
     vocab_path = args.model + ".vocab.json"
+    if not args.model.endswith(".keras"):
+        parser.error(f"model {args.model!r} must be a .keras file written by `train`")
     for path in (args.model, vocab_path):
         if not os.path.isfile(path):
-            parser.error(
-                f"{path!r} does not exist; write it with `python -m lmkeras.gpt_cli train`"
-            )
+            parser.error(f"{path!r} does not exist; `lmkeras-gpt train` writes it")
+    tokenizer = _load_vocabulary(vocab_path, parser)
+    missing = sorted(set(args.prompt) - set(tokenizer.vocabulary))
+    if missing:
+        parser.error(f"--prompt holds {len(missing)} character(s) not in the model's vocabulary: "
+                     f"{missing[:10]!r}")  # fmt: skip
+    if not args.prompt:
+        parser.error("--prompt must hold at least one character")
+    if args.top_k is not None and args.top_k > tokenizer.vocabulary_size:
+        parser.error(f"--top-k {args.top_k} is more than the vocabulary of "
+                     f"{tokenizer.vocabulary_size} characters")  # fmt: skip
     import keras
     import numpy as np
 
     from lmkeras import sampling
     from lmkeras.models.gpt import gpt_generate, gpt_parts, gpt_step_fn
-    from lmkeras.text import CharTokenizer
 
-    with open(vocab_path, encoding="utf-8") as handle:
-        tokenizer = CharTokenizer(**json.load(handle))
+    if args.greedy:
+        sampler = sampling.GreedySampler()
+    elif args.top_k is not None:
+        sampler = sampling.TopKSampler(args.top_k, temperature=args.temperature)
+    elif args.top_p is not None:
+        sampler = sampling.TopPSampler(args.top_p, temperature=args.temperature)
+    else:
+        sampler = sampling.TemperatureSampler(args.temperature)
     try:
-        prompt = tokenizer.encode(args.prompt)[None, :]
-        if args.greedy:
-            sampler = sampling.GreedySampler()
-        elif args.top_k is not None:
-            sampler = sampling.TopKSampler(args.top_k, temperature=args.temperature)
-        elif args.top_p is not None:
-            sampler = sampling.TopPSampler(args.top_p, temperature=args.temperature)
-        else:
-            sampler = sampling.TemperatureSampler(args.temperature)
-        if prompt.shape[1] == 0:
-            raise ValueError("--prompt must hold at least one character")
-    except ValueError as error:
-        parser.error(str(error))
-    model = keras.saving.load_model(args.model)
-    length = gpt_parts(model).sequence_length
+        model = keras.saving.load_model(args.model)
+    except Exception as error:  # noqa: BLE001 (any failure to read the file is reported)
+        parser.error(f"model {args.model!r} is not a readable .keras file "
+                     f"({type(error).__name__}: {error})"[:400])  # fmt: skip
+    try:
+        parts = gpt_parts(model)
+    except TypeError:
+        parser.error(f"model {args.model!r} is not a GPT written by `train` (build_gpt)")
+    if parts.vocabulary_size != tokenizer.vocabulary_size:
+        parser.error(f"{vocab_path!r} holds {tokenizer.vocabulary_size} characters but the model "
+                     f"{args.model!r} has {parts.vocabulary_size} token ids: they were not "
+                     f"written together")  # fmt: skip
+    prompt = tokenizer.encode(args.prompt)[None, :]
+    length = parts.sequence_length
     if length is not None and prompt.shape[1] > length:
         parser.error(f"--prompt holds {prompt.shape[1]} characters, more than the model's "
                      f"context of {length}")  # fmt: skip
-    if length is None or prompt.shape[1] + args.tokens <= length:
-        ids = gpt_generate(model, prompt, args.tokens, sampler, seed=args.seed)
-    else:
-        ids = sampling.generate(gpt_step_fn(model), prompt, args.tokens, sampler, seed=args.seed)
+    try:
+        if length is None or prompt.shape[1] + args.tokens <= length:
+            ids = gpt_generate(model, prompt, args.tokens, sampler, seed=args.seed)
+        else:
+            step = gpt_step_fn(model)
+            ids = sampling.generate(step, prompt, args.tokens, sampler, seed=args.seed)
+    except ValueError as error:  # NaN logits from a damaged model
+        parser.error(f"model {args.model!r}: {error}")
     print(tokenizer.decode(np.asarray(keras.ops.convert_to_numpy(ids))[0]))
 
 
 def main(argv=None):
-    """Entry point of `python -m lmkeras.gpt_cli` (and the `lmkeras-gpt` script)."""
+    """Entry point of `python -m lmkeras.gpt_cli` (and the `lmkeras-gpt` script).
+
+    Every bad flag or file is refused before any work, in one line that names it, with exit
+    code 2 (argparse's convention) and no traceback.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     (_train if args.command == "train" else _sample)(args, parser)

@@ -19,20 +19,53 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
-def _check_n(n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"`n` must be an int ≥ 1; received n={n!r}.")
-    return int(n)
+from lmkeras._checks import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_positive,
+    check_str,
+    check_texts,
+    describe,
+)
 
 
 def _check_loss(loss: object) -> float:
+    expected = "a finite cross-entropy ≥ 0 in nats"
+    if isinstance(loss, (bool, str, bytes)) or not hasattr(loss, "__float__"):
+        raise TypeError(f"`loss` must be {expected}; received loss={describe(loss)}.")
     value = float(loss)
     if not math.isfinite(value) or value < 0:
-        raise ValueError(
-            f"`loss` must be a finite cross-entropy ≥ 0 in nats; received loss={loss!r}."
-        )
+        raise ValueError(f"`loss` must be {expected}; received loss={describe(loss)}.")
     return value
+
+
+def _check_sequences(sequences: object, n: int) -> list:
+    """Token sequences (lists, arrays or strings of characters) that hold at least one n-gram."""
+    if isinstance(sequences, (str, bytes)):
+        raise TypeError(
+            f"`sequences` must be a list of token sequences, not one {type(sequences).__name__}; "
+            f"received sequences={describe(sequences)}. Wrap it: [{describe(sequences)}] for "
+            f"its characters, or [text.split()] for its words."
+        )
+    if not isinstance(sequences, Iterable):
+        raise TypeError(
+            f"`sequences` must be a list of token sequences; received "
+            f"sequences={describe(sequences)}."
+        )
+    sequences = list(sequences)
+    for i, sequence in enumerate(sequences):
+        if not isinstance(sequence, (Sequence, np.ndarray)):
+            raise TypeError(
+                f"`sequences` must hold sequences of tokens; received {describe(sequence)} at "
+                f"index {i}."
+            )
+    if all(len(sequence) < n for sequence in sequences):
+        raise ValueError(
+            f"`sequences` hold no {n}-gram: every sequence is shorter than n={n} (or there is "
+            f"none); received {len(sequences)} sequence(s)."
+        )
+    return sequences
 
 
 def perplexity(loss: float) -> float:
@@ -70,15 +103,18 @@ def distinct_n(sequences: Iterable[Sequence], n: int) -> float:
         n: int ≥ 1.
 
     Returns:
-        float in [0, 1]; 0.0 when there is no n-gram at all.
+        float in (0, 1].
+
+    Raises:
+        ValueError: when no sequence holds an n-gram (the share would be 0 / 0).
 
     Example:
     >>> distinct_n(["abab"], 2)  # ab, ba, ab: 2 distinct of 3
     0.6666666666666666
     """
-    n = _check_n(n)
-    grams = [g for s in sequences for g in _ngrams(s, n)]
-    return len(set(grams)) / len(grams) if grams else 0.0
+    n = check_int("n", n)
+    grams = [g for s in _check_sequences(sequences, n) for g in _ngrams(s, n)]
+    return len(set(grams)) / len(grams)
 
 
 def repeated_ngram_rate(sequences: Iterable[Sequence], n: int) -> float:
@@ -89,21 +125,24 @@ def repeated_ngram_rate(sequences: Iterable[Sequence], n: int) -> float:
         n: int ≥ 1.
 
     Returns:
-        float in [0, 1]; 0.0 when there is no n-gram at all.
+        float in [0, 1].
+
+    Raises:
+        ValueError: when no sequence holds an n-gram.
 
     Example:
     >>> repeated_ngram_rate(["abcabc"], 3)  # abc bca cab abc: the last repeats
     0.25
     """
-    n = _check_n(n)
+    n = check_int("n", n)
     repeated = total = 0
-    for sequence in sequences:
+    for sequence in _check_sequences(sequences, n):
         seen = set()
         for gram in _ngrams(sequence, n):
             repeated += gram in seen
             seen.add(gram)
             total += 1
-    return repeated / total if total else 0.0
+    return repeated / total
 
 
 # ----------------------------------------------------------------------------- BLEU
@@ -125,7 +164,12 @@ def tokenize_13a(text: str) -> list[str]:
     >>> tokenize_13a("Tom's 3.5 km-long walk, isn't it?")
     ["Tom's", '3.5', 'km-long', 'walk', ',', "isn't", 'it', '?']
     """
-    text = text.replace("<skipped>", "").replace("-\n", "").replace("\n", " ")
+    text = (
+        check_str("text", text, allow_empty=True)
+        .replace("<skipped>", "")
+        .replace("-\n", "")
+        .replace("\n", " ")
+    )
     if "&" in text:
         for escaped, char in (("&quot;", '"'), ("&amp;", "&"), ("&lt;", "<"), ("&gt;", ">")):
             text = text.replace(escaped, char)
@@ -167,8 +211,6 @@ class BleuScore:
 
 
 def _tokens(text: str, tokenize: str, lowercase: bool) -> list[str]:
-    if not isinstance(text, str):
-        raise TypeError(f"BLEU segments must be str; received {type(text).__name__}.")
     text = text.lower() if lowercase else text
     return tokenize_13a(text) if tokenize == "13a" else text.split()
 
@@ -217,16 +259,24 @@ def corpus_bleu(
     >>> round(corpus_bleu(["the cat sat on a mat"], [["the cat sat on the mat"]]).score, 2)
     53.73
     """
-    if isinstance(max_order, bool) or not isinstance(max_order, (int, np.integer)) or max_order < 1:
-        raise ValueError(f"`max_order` must be an int ≥ 1; received max_order={max_order!r}.")
-    if smooth_method not in _SMOOTHING:
-        raise ValueError(
-            f"`smooth_method` must be one of {sorted(_SMOOTHING)}; received {smooth_method!r}."
+    max_order = check_int("max_order", max_order)
+    check_choice("smooth_method", smooth_method, tuple(_SMOOTHING))
+    if smooth_value is not None:
+        if smooth_method not in ("floor", "add-k"):
+            raise ValueError(
+                f"`smooth_value` is used only with smooth_method='floor' or 'add-k'; received "
+                f"smooth_value={describe(smooth_value)} with smooth_method={smooth_method!r}."
+            )
+        check_positive("smooth_value", smooth_value)
+    check_choice("tokenize", tokenize, ("13a", "none"))
+    check_bool("lowercase", lowercase)
+    hypotheses = check_texts("hypotheses", hypotheses)
+    if isinstance(references, (str, bytes)) or not isinstance(references, Iterable):
+        raise TypeError(
+            f"`references` must hold one list of reference texts per hypothesis; received "
+            f"references={describe(references)}."
         )
-    if tokenize not in ("13a", "none"):
-        raise ValueError(f"`tokenize` must be '13a' or 'none'; received {tokenize!r}.")
-    if isinstance(hypotheses, str) or isinstance(references, str):
-        raise TypeError("`hypotheses` and `references` must be sequences, not one string.")
+    references = [check_texts(f"references[{i}]", refs) for i, refs in enumerate(references)]
     if len(hypotheses) != len(references):
         raise ValueError(
             f"`references` must hold one list per hypothesis; received {len(hypotheses)} "
@@ -236,11 +286,7 @@ def corpus_bleu(
     matches = [0] * max_order
     totals = [0] * max_order
     hypothesis_length = reference_length = 0
-    for index, (hypothesis, refs) in enumerate(zip(hypotheses, references)):
-        if isinstance(refs, str) or not refs:
-            raise ValueError(
-                f"`references[{index}]` must be a non-empty list of strings; received {refs!r}."
-            )
+    for hypothesis, refs in zip(hypotheses, references):
         hyp = _tokens(hypothesis, tokenize, lowercase)
         ref_tokens = [_tokens(ref, tokenize, lowercase) for ref in refs]
         hypothesis_length += len(hyp)

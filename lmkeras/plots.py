@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from lmkeras._checks import check_bool, check_int, check_numbers, check_texts, describe
+
 
 def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
     if ax is not None:
@@ -27,15 +29,15 @@ def _as_history(history: Any) -> Mapping[str, Sequence[float]]:
     values = getattr(history, "history", history)  # a keras History or its dict
     if not isinstance(values, Mapping):
         raise TypeError(
-            f"`history` must be a keras History or a dict of lists; received "
-            f"{type(history).__name__}."
+            f"`histories` must be a keras History, a dict of lists, or a dict of those by run "
+            f"name; received {type(history).__name__} {describe(history)}."
         )
     return values
 
 
 def plot_history(
     histories: Any,
-    metrics: Sequence[str] = ("loss", "val_loss"),
+    metrics: Sequence[str] | None = None,
     x: Sequence[float] | Mapping[str, Sequence[float]] | None = None,
     xlabel: str = "epoch",
     ylabel: str = "loss (nats/token)",
@@ -50,7 +52,8 @@ def plot_history(
         histories: a keras `History`, a dict of lists (`history.history`), or a dict
             `{run name: History or dict}` to compare runs (each run gets one colour; training
             curves dashed, validation solid).
-        metrics: keys to plot. Defaults to `("loss", "val_loss")`; missing keys are skipped.
+        metrics: keys to plot; each must be in every run. None plots those of `"loss"` and
+            `"val_loss"` that are there (at least one must be). Defaults to `None`.
         x: x values (one list, or one per run name). Defaults to epochs 1, 2, ...
         xlabel, ylabel, title: labels.
         ax: matplotlib Axes or None for a new figure.
@@ -67,7 +70,9 @@ def plot_history(
     >>> [line.get_label() for line in ax.get_lines()][:2]
     ['loss', 'val_loss']
     """
-    ax = _axes(ax, (7, 4))
+    explicit = metrics is not None
+    metrics = check_texts("metrics", metrics) if explicit else ["loss", "val_loss"]
+    check_bool("log_y", log_y)
     if (
         isinstance(histories, Mapping)
         and histories
@@ -80,6 +85,17 @@ def plot_history(
     else:
         runs = {"": _as_history(histories)}
         single = True
+    for name, history in runs.items():
+        missing = [m for m in metrics if m not in history]
+        where = "the history" if single else f"run {name!r}"
+        if explicit and missing:
+            raise ValueError(f"`metrics` {missing} not in {where}, which holds {sorted(history)}.")
+        if len(missing) == len(metrics):
+            raise ValueError(
+                f"`histories` hold none of the metrics ('loss', 'val_loss') in {where}, which "
+                f"holds {sorted(history)}: name the ones to plot with `metrics=`."
+            )
+    ax = _axes(ax, (7, 4))
     import matplotlib.pyplot as plt
 
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -91,6 +107,11 @@ def plot_history(
             values = list(history[metric])
             xs = x.get(name) if isinstance(x, Mapping) else x
             xs = list(xs) if xs is not None else list(range(1, len(values) + 1))
+            if len(xs) < len(values):
+                raise ValueError(
+                    f"`x` holds {len(xs)} values for the {len(values)} values of {metric!r}"
+                    f"{'' if single else f' in run {name!r}'}; give one x per value."
+                )
             label = metric if single else f"{name} {metric}"
             style = "--" if not metric.startswith("val_") and not single else "-"
             ax.plot(xs[: len(values)], values, style, label=label, color=None if single else colour)
@@ -123,8 +144,11 @@ def plot_bars(
     >>> len(ax.patches)
     2
     """
+    if not isinstance(values, Mapping):
+        raise TypeError(f"`values` must map names to numbers; received values={describe(values)}.")
     if not values:
         raise ValueError("`values` must hold at least one entry; received none.")
+    check_numbers("values", list(values.values()))
     ax = _axes(ax, (max(4.0, 1.1 * len(values)), 3.5))
     bars = ax.bar(list(values), list(values.values()))
     ax.bar_label(bars, labels=[fmt.format(v) for v in values.values()], fontsize="small")
@@ -136,7 +160,7 @@ def plot_bars(
     return ax
 
 
-__all__ = ["plot_bars", "plot_history"]
+__all__ = ["plot_attention", "plot_bars", "plot_history", "plot_projection"]
 
 
 def plot_projection(
@@ -147,7 +171,8 @@ def plot_projection(
     Returns:
         The matplotlib Axes drawn on.
     """
-    points = np.asarray(points)
+    points = check_numbers("points", points)
+    labels = check_texts("labels", labels, allow_empty=True)
     if points.ndim != 2 or points.shape[1] != 2 or len(points) != len(labels):
         raise ValueError(
             f"`points` must be (n, 2) with one label each; received {points.shape} points "
@@ -195,14 +220,23 @@ def plot_attention(
     >>> ax.get_xlabel()
     'key (attended to)'
     """
-    array = np.asarray(weights, dtype="float32")
+    array = check_numbers("weights", weights)
     if array.ndim != 2:
         raise ValueError(
             f"`weights` must be one 2-D map (queries, keys); received shape {array.shape}. "
             "Pick a layer, an example and a head first."
         )
+    if array.min() < -1e-6 or array.max() > 1 + 1e-6:
+        raise ValueError(
+            f"`weights` must be attention weights in [0, 1] (after the softmax); received values "
+            f"from {float(array.min())} to {float(array.max())}."
+        )
+    check_int("fontsize", fontsize)
+    check_bool("colorbar", colorbar)
     for name, labels, size in (("key_labels", key_labels, array.shape[1]),
                                ("query_labels", query_labels, array.shape[0])):  # fmt: skip
+        if labels is not None:
+            labels = check_texts(name, labels, allow_empty=True)
         if labels is not None and len(labels) != size:
             raise ValueError(f"`{name}` must hold {size} labels; received {len(labels)}.")
     ax = _axes(ax, (5, 4.5))
@@ -218,3 +252,224 @@ def plot_attention(
     if colorbar:
         ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="attention weight")
     return ax
+
+
+# --- chapter 13: scaling ---
+
+
+def plot_data_parallel(
+    num_devices: int = 2, batch_size: int = 32, ax: Any = None, title: str | None = None
+) -> Any:
+    """Draw one data-parallel training step: split the batch, compute, all-reduce, update.
+
+    The global batch of `batch_size` rows is cut into `num_devices` equal slices; each device
+    holds a full copy of the weights, computes the loss and gradients of its slice; an
+    all-reduce averages the gradients, so every copy applies the same update and the copies
+    stay equal.
+
+    Args:
+        num_devices: int ≥ 1. Devices (replicas). Defaults to `2`.
+        batch_size: int, a multiple of `num_devices`. Rows in the global batch.
+        ax: matplotlib Axes or None for a new figure.
+        title: str or None.
+
+    Returns:
+        The matplotlib Axes.
+
+    Example:
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> ax = plot_data_parallel(num_devices=2, batch_size=8)
+    >>> sum(1 for t in ax.texts if t.get_text().startswith("device"))
+    2
+    """
+    from matplotlib.patches import FancyBboxPatch
+
+    from lmkeras._checks import check_int
+
+    num_devices = check_int("num_devices", num_devices)
+    batch_size = check_int("batch_size", batch_size)
+    if batch_size % num_devices:
+        raise ValueError(
+            f"`batch_size` must be divisible by num_devices={num_devices}; received "
+            f"batch_size={batch_size}."
+        )
+    ax = _axes(ax, (2.2 + 2.3 * num_devices, 5.2))
+    import matplotlib.pyplot as plt
+
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    width = 2.3 * num_devices
+    rows = batch_size // num_devices
+
+    def box(x, y, w, h, text, colour="white", **kw):
+        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.03", fc=colour,
+                                    ec="black", lw=1, alpha=0.9))  # fmt: skip
+        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=9, **kw)
+
+    def arrow(x0, y0, x1, y1, text=""):
+        ax.annotate("", (x1, y1), (x0, y0), arrowprops={"arrowstyle": "->", "lw": 1})
+        if text:
+            ax.text((x0 + x1) / 2 + 0.05, (y0 + y1) / 2, text, fontsize=8, va="center")
+
+    slice_w = (width - 0.2) / num_devices
+    for i in range(num_devices):  # the global batch, coloured by slice
+        box(0.1 + i * slice_w, 4.3, slice_w, 0.5, f"rows {i * rows}–{(i + 1) * rows - 1}",
+            colours[i % len(colours)])  # fmt: skip
+    ax.text(width / 2, 5.0, f"global batch: {batch_size} rows", ha="center", fontsize=10)
+    for i in range(num_devices):
+        x = 0.15 + i * slice_w
+        centre = x + (slice_w - 0.1) / 2
+        arrow(centre, 4.3, centre, 3.6, f"{rows} rows")
+        box(x, 2.5, slice_w - 0.1, 1.1, f"device {i}\nsame weights\nloss, gradients $g_{i}$",
+            colours[i % len(colours)])  # fmt: skip
+        arrow(centre, 2.5, centre, 1.7)
+        arrow(centre, 1.0, centre, 0.4, "same update" if i == 0 else "")
+    terms = " + ".join(f"$g_{i}$" for i in range(min(num_devices, 4)))
+    terms += " + …" if num_devices > 4 else ""
+    box(0.1, 1.0, width - 0.2, 0.7, f"all-reduce: mean = ({terms}) / {num_devices}")
+    box(0.1, -0.2, width - 0.2, 0.6, "optimizer step on every device → copies stay equal")
+    ax.set_xlim(0, width)
+    ax.set_ylim(-0.4, 5.3)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+__all__ += ["plot_data_parallel"]
+
+
+# --- chapter 11: autoencoders ---
+
+
+def plot_reconstruction_error(
+    code_sizes: Sequence[int],
+    errors: Mapping[str, Sequence[float]],
+    ax: Any = None,
+    title: str | None = None,
+    ylabel: str = "reconstruction error (MSE)",
+) -> Any:
+    """Reconstruction error against the size of the code (the bottleneck), one line per method.
+
+    Args:
+        code_sizes: the code sizes, in order.
+        errors: `{method name: one error per code size}`.
+        ax: matplotlib Axes, or None for a new figure.
+        title, ylabel: str. Axis texts.
+
+    Returns:
+        The matplotlib Axes drawn on.
+
+    Example:
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> ax = plot_reconstruction_error([1, 2, 3], {"autoencoder": [0.5, 0.2, 0.01]})
+    >>> ax.get_xlabel()
+    'code size (bottleneck width)'
+    """
+    sizes = list(code_sizes)
+    if not errors or any(len(values) != len(sizes) for values in errors.values()):
+        raise ValueError(
+            f"`errors` must map each method to one value per code size ({len(sizes)}); "
+            f"received { ({k: len(v) for k, v in errors.items()}) }."
+        )
+    ax = _axes(ax, (6, 3.5))
+    for (name, values), marker in zip(errors.items(), "osd^v<>"):
+        ax.plot(sizes, list(values), marker=marker, label=name)
+    ax.set_xticks(sizes)
+    ax.set_xlabel("code size (bottleneck width)")
+    ax.set_ylabel(ylabel)
+    ax.set_yscale("log")
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_scores_by_length(
+    by_length: Mapping[str, Mapping[int, Mapping[str, float]]],
+    metric: str = "exact",
+    ax: Any = None,
+    title: str | None = None,
+    ylabel: str | None = None,
+    max_length: int | None = None,
+) -> Any:
+    """A reconstruction score against sentence length, one line per model or input.
+
+    Args:
+        by_length: `{run name: {length: {metric: value, "sentences": count}}}`, e.g. the
+            `by_length` entries of `recipes.autoencoder.reconstruction_scores`.
+        metric: str. The score to plot. Defaults to `"exact"`.
+        ax: matplotlib Axes, or None for a new figure.
+        title, ylabel: str or None. Axis texts (the y label defaults to the metric).
+        max_length: int or None. Leave out longer sentences. Defaults to `None`.
+
+    Returns:
+        The matplotlib Axes drawn on.
+
+    Example:
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> scores = {"AE": {3: {"exact": 1.0, "sentences": 5}, 4: {"exact": 0.5, "sentences": 2}}}
+    >>> [line.get_label() for line in plot_scores_by_length(scores).get_lines()]
+    ['AE']
+    """
+    if not by_length:
+        raise ValueError("`by_length` must hold at least one run; received none.")
+    ax = _axes(ax, (7, 3.5))
+    for (name, rows), marker in zip(by_length.items(), "osd^v<>"):
+        lengths = sorted(n for n in rows if max_length is None or n <= max_length)
+        ax.plot(lengths, [rows[n][metric] for n in lengths], marker=marker, label=name)
+    ax.set_xlabel("sentence length (words, punctuation included)")
+    ax.set_ylabel(ylabel or metric.replace("_", " "))
+    ax.set_ylim(0, 1.02)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_code_projection(
+    points: Any,
+    groups: Sequence[str],
+    ax: Any = None,
+    title: str | None = None,
+    xlabel: str = "principal component 1",
+    ylabel: str = "principal component 2",
+) -> Any:
+    """Scatter 2-D projections of codes, one colour per group (e.g. questions / statements).
+
+    Args:
+        points: array `(n, 2)`, e.g. `vectors.pca_2d(codes)`.
+        groups: n group names; each distinct name gets a colour and a legend entry.
+        ax: matplotlib Axes, or None for a new figure.
+        title, xlabel, ylabel: str. Axis texts.
+
+    Returns:
+        The matplotlib Axes drawn on.
+
+    Example:
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> ax = plot_code_projection(np.eye(2), ["question", "statement"])
+    >>> sorted(t.get_text() for t in ax.get_legend().get_texts())
+    ['question', 'statement']
+    """
+    points = np.asarray(points)
+    if points.ndim != 2 or points.shape[1] != 2 or len(points) != len(groups):
+        raise ValueError(
+            f"`points` must be (n, 2) with one group each; received {points.shape} points "
+            f"and {len(groups)} groups."
+        )
+    ax = _axes(ax, (7, 5.5))
+    labels = np.asarray(groups)
+    for name in dict.fromkeys(groups):
+        chosen = labels == name
+        ax.scatter(points[chosen, 0], points[chosen, 1], s=6, alpha=0.5, label=str(name))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize="small", markerscale=3)
+    return ax
+
+
+__all__ += ["plot_code_projection", "plot_reconstruction_error", "plot_scores_by_length"]

@@ -26,7 +26,6 @@ Reference: Holtzman et al., "The Curious Case of Neural Text Degeneration" (2020
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -34,50 +33,94 @@ import keras
 import numpy as np
 from keras import ops
 
+from lmkeras._checks import (
+    check_callable,
+    check_float,
+    check_int,
+    check_positive,
+    check_token_ids,
+    known_value,
+)
+
 StepFn = Callable[[Any, Any], tuple[Any, Any]]
 
 
 # ----------------------------------------------------------------------------- validation
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"`{name}` must be an int ≥ {minimum}; received {name}={value!r}.")
-    if value < minimum:
-        raise ValueError(f"`{name}` must be an int ≥ {minimum}; received {name}={value!r}.")
-    return int(value)
-
-
-def _check_float(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"`{name}` must be a number; received {name}={value!r}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"`{name}` must be finite; received {name}={value!r}.")
-    return value
-
-
 def _check_temperature(temperature: object) -> float:
-    value = _check_float("temperature", temperature)
-    if value <= 0:
-        raise ValueError(
-            f"`temperature` must be > 0 (use GreedySampler for temperature → 0); received "
-            f"temperature={temperature!r}."
-        )
-    return value
+    return check_positive("temperature", temperature)  # → 0 is GreedySampler
 
 
-def _check_prompt(prompt_ids: Any) -> Any:
+def _check_prompt(prompt_ids: Any, name: str = "prompt_ids") -> Any:
+    """Int ids `(batch, length ≥ 1)`, none negative (checked when their values are known)."""
     if isinstance(prompt_ids, (list, tuple)):
         prompt_ids = np.asarray(prompt_ids)
     shape = tuple(ops.shape(prompt_ids))
     if len(shape) != 2 or shape[1] is None or shape[1] < 1:
+        length = "prompt_len" if name == "prompt_ids" else "length"
         raise ValueError(
-            "`prompt_ids` must be int ids of shape (batch, prompt_len) with prompt_len ≥ 1; "
-            f"received shape {shape}."
+            f"`{name}` must be int ids of shape (batch, {length}) with {length} ≥ 1; received "
+            f"shape {shape}."
         )
     dtype = keras.backend.standardize_dtype(prompt_ids.dtype)
     if "int" not in dtype:
-        raise TypeError(f"`prompt_ids` must hold integer ids; received dtype {dtype}.")
+        raise TypeError(f"`{name}` must hold integer ids; received dtype {dtype}.")
+    values = known_value(prompt_ids)
+    if values is not None:
+        check_token_ids(name, values)
     return ops.cast(prompt_ids, "int32")
+
+
+def _check_first_logits(logits: Any, ids: Any, name: str, end_id: int | None) -> int:
+    """After the first step: logits `(batch, vocabulary)`, and the ids and `end_id` inside that
+    vocabulary (the step function is the first place the vocabulary size is known)."""
+    shape = tuple(logits.shape)
+    if len(shape) != 2 or shape[0] != ops.shape(ids)[0]:
+        raise ValueError(
+            f"`step_fn` must return logits of shape (batch, vocabulary) with batch="
+            f"{ops.shape(ids)[0]}; received shape {shape}."
+        )
+    vocabulary_size = int(shape[1])
+    values = known_value(ids)
+    if values is not None:
+        check_token_ids(name, values, vocabulary_size)
+    if end_id is not None and end_id >= vocabulary_size:
+        raise ValueError(
+            f"`end_id` must be an id below the vocabulary size {vocabulary_size}; received "
+            f"end_id={end_id}."
+        )
+    return vocabulary_size
+
+
+def _check_logits(logits: Any) -> None:
+    """Logits `(batch, vocabulary)` from which a token can be drawn: no NaN, no +inf, and not a
+    whole row of -inf (banned tokens are -inf). Values are checked when they can be read (eager
+    calls); inside a compiled loop `gpt_generate` checks after the loop."""
+    shape = tuple(logits.shape)
+    if len(shape) != 2:
+        raise ValueError(f"`logits` must have shape (batch, vocabulary); received shape {shape}.")
+    logits = ops.cast(logits, "float32")
+    flags = ops.stack(
+        [
+            ops.any(ops.isnan(logits)),
+            ops.any(ops.equal(logits, np.inf)),
+            ops.any(ops.all(ops.equal(logits, -np.inf), axis=-1)),
+        ]
+    )
+    flags = known_value(flags)  # one device → host copy of three booleans
+    if flags is None or not flags.any():
+        return
+    values = np.asarray(ops.convert_to_numpy(logits))
+    if flags[0] or flags[1]:
+        bad = np.isnan(values) | np.isposinf(values)
+        row, token = (int(i) for i in np.argwhere(bad)[0])
+        what = "NaN" if np.isnan(values[row, token]) else "+inf"
+        raise ValueError(
+            f"`logits` hold {what} (row {row}, token {token}), so no token can be drawn: the "
+            f"model's output is not a number. Look for NaN weights or inputs (a diverged "
+            f"training?)."
+        )
+    row = int(np.flatnonzero(np.all(values == -np.inf, axis=-1))[0])
+    raise ValueError(f"`logits` of row {row} are all -inf: every token is impossible.")
 
 
 def _scaled(logits: Any, temperature: float) -> Any:
@@ -100,6 +143,7 @@ class GreedySampler:
     """
 
     def __call__(self, logits: Any, seed: Any = None) -> Any:
+        _check_logits(logits)
         return ops.cast(ops.argmax(ops.cast(logits, "float32"), axis=-1), "int32")
 
     def __repr__(self) -> str:
@@ -125,6 +169,7 @@ class TemperatureSampler:
         self.temperature = _check_temperature(temperature)
 
     def __call__(self, logits: Any, seed: Any = None) -> Any:
+        _check_logits(logits)
         scaled = _scaled(logits, self.temperature)
         return ops.cast(keras.random.categorical(scaled, 1, seed=seed)[:, 0], "int32")
 
@@ -144,10 +189,11 @@ class TopKSampler:
     """
 
     def __init__(self, k: int, temperature: float = 1.0):
-        self.k = _check_int("k", k, 1)
+        self.k = check_int("k", k)
         self.temperature = _check_temperature(temperature)
 
     def __call__(self, logits: Any, seed: Any = None) -> Any:
+        _check_logits(logits)
         vocab = ops.shape(logits)[-1]
         if self.k > vocab:
             raise ValueError(f"`k` must be ≤ the vocabulary size {vocab}; received k={self.k}.")
@@ -174,13 +220,11 @@ class TopPSampler:
     """
 
     def __init__(self, p: float, temperature: float = 1.0):
-        value = _check_float("p", p)
-        if not 0.0 < value <= 1.0:
-            raise ValueError(f"`p` must be in (0, 1]; received p={p!r}.")
-        self.p = value
+        self.p = check_float("p", p, 0.0, 1.0, low_open=True)
         self.temperature = _check_temperature(temperature)
 
     def __call__(self, logits: Any, seed: Any = None) -> Any:
+        _check_logits(logits)
         vocab = ops.shape(logits)[-1]
         values, indices = ops.top_k(_scaled(logits, self.temperature), vocab)  # sorted, (B, V)
         probs = ops.softmax(values, axis=-1)
@@ -211,7 +255,17 @@ def banned_ngram_mask(ids: Any, vocabulary_size: int, ngram_size: int) -> Any:
     >>> np.asarray(mask).astype(int).tolist()
     [[0, 0, 1, 0]]
     """
-    n = _check_int("ngram_size", ngram_size, 1)
+    vocabulary_size = check_int("vocabulary_size", vocabulary_size)
+    n = check_int("ngram_size", ngram_size)
+    if len(tuple(ops.shape(ids))) != 2:
+        raise ValueError(f"`ids` must have 2 axes (batch, length); received shape {ids.shape}.")
+    values = known_value(ids)
+    if values is not None:
+        check_token_ids("ids", values, vocabulary_size)
+    return _banned(ids, vocabulary_size, n)
+
+
+def _banned(ids: Any, vocabulary_size: int, n: int) -> Any:
     ids = ops.cast(ids, "int32")
     length = ops.shape(ids)[1]
     batch = ops.shape(ids)[0]
@@ -235,7 +289,7 @@ def _ban(logits: Any, ids: Any, ngram_size: int) -> Any:
     logits = ops.cast(logits, "float32")
     if ngram_size == 0:
         return logits
-    banned = banned_ngram_mask(ids, ops.shape(logits)[-1], ngram_size)
+    banned = _banned(ids, ops.shape(logits)[-1], ngram_size)
     if bool(ops.convert_to_numpy(ops.any(ops.all(banned, axis=-1)))):
         raise ValueError(
             f"no_repeat_ngram_size={ngram_size} bans every token of the vocabulary for some "
@@ -248,7 +302,7 @@ def _ban(logits: Any, ids: Any, ngram_size: int) -> Any:
 def _seed_generator(seed: Any) -> Any:
     if seed is None or isinstance(seed, keras.random.SeedGenerator):
         return seed
-    return keras.random.SeedGenerator(_check_int("seed", seed, 0))
+    return keras.random.SeedGenerator(check_int("seed", seed, 0))
 
 
 def _take_state(state: Any, indices: Any) -> Any:
@@ -292,18 +346,19 @@ def generate(
     >>> np.asarray(generate(step, np.array([[0]]), 3, GreedySampler())).tolist()
     [[0, 1, 2, 3]]
     """
+    check_callable("step_fn", step_fn)
     prompt = _check_prompt(prompt_ids)
-    max_new_tokens = _check_int("max_new_tokens", max_new_tokens, 0)
-    no_repeat_ngram_size = _check_int("no_repeat_ngram_size", no_repeat_ngram_size, 0)
-    if not callable(sampler):
-        raise TypeError(f"`sampler` must be callable; received {sampler!r}.")
+    max_new_tokens = check_int("max_new_tokens", max_new_tokens, 0)
+    no_repeat_ngram_size = check_int("no_repeat_ngram_size", no_repeat_ngram_size, 0)
+    check_callable("sampler", sampler)
     if end_id is not None:
-        end_id = _check_int("end_id", end_id, 0)
+        end_id = check_int("end_id", end_id, 0)
     seed = _seed_generator(seed)
     ids = prompt
     if max_new_tokens == 0:
         return ids
     logits, state = step_fn(prompt, None)
+    _check_first_logits(logits, prompt, "prompt_ids", end_id)
     done = ops.zeros((ops.shape(prompt)[0],), dtype="bool")
     for step in range(max_new_tokens):
         logits = _ban(logits, ids, no_repeat_ngram_size)
@@ -360,15 +415,14 @@ def beam_search(
     >>> np.asarray(ids).tolist(), round(float(np.exp(scores[0])), 2)  # greedy: 0.5 * 0.4
     ([[0, 2, 0]], 0.36)
     """
+    check_callable("step_fn", step_fn)
     prompt = _check_prompt(prompt_ids)
-    max_new_tokens = _check_int("max_new_tokens", max_new_tokens, 1)
-    num_beams = _check_int("num_beams", num_beams, 1)
-    no_repeat_ngram_size = _check_int("no_repeat_ngram_size", no_repeat_ngram_size, 0)
-    length_penalty = _check_float("length_penalty", length_penalty)
-    if length_penalty < 0:
-        raise ValueError(f"`length_penalty` must be ≥ 0; received length_penalty={length_penalty}.")
+    max_new_tokens = check_int("max_new_tokens", max_new_tokens)
+    num_beams = check_int("num_beams", num_beams)
+    no_repeat_ngram_size = check_int("no_repeat_ngram_size", no_repeat_ngram_size, 0)
+    length_penalty = check_float("length_penalty", length_penalty, 0.0)
     if end_id is not None:
-        end_id = _check_int("end_id", end_id, 0)
+        end_id = check_int("end_id", end_id, 0)
     batch, prompt_len = ops.shape(prompt)
     K = num_beams
     rows = batch * K
@@ -376,6 +430,7 @@ def beam_search(
     # -inf), so the first step picks K distinct tokens instead of K copies of the best one.
     ids = ops.repeat(prompt, K, axis=0)  # (B*K, P)
     logits, state = step_fn(ids, None)
+    _check_first_logits(logits, ids, "prompt_ids", end_id)
     first = np.full((batch, K), -np.inf, "float32")
     first[:, 0] = 0.0
     scores = ops.convert_to_tensor(first)  # (B, K)
@@ -383,6 +438,7 @@ def beam_search(
     lengths = ops.zeros((rows,), dtype="int32")
     base = ops.repeat(ops.arange(batch, dtype="int32") * K, K)  # (B*K,) first row of each prompt
     for step in range(max_new_tokens):
+        _check_logits(logits)
         logp = ops.log_softmax(_ban(logits, ids, no_repeat_ngram_size), axis=-1)  # (B*K, V)
         vocab = ops.shape(logp)[-1]
         if end_id is not None:
@@ -425,6 +481,7 @@ def prefix_step_fn(model: Callable[[Any], Any]) -> StepFn:
         costs a full forward pass over the prefix, so generating T tokens costs O(T²); a model
         that carries its state (`lmkeras.models.rnn.rnn_step_fn`) costs O(T).
     """
+    check_callable("model", model)
 
     def step_fn(new_ids: Any, state: Any) -> tuple[Any, Any]:
         new_ids = ops.cast(new_ids, "int32")
@@ -446,14 +503,17 @@ def sequence_log_likelihood(step_fn: StepFn, ids: Any, prompt_len: int) -> Any:
     Returns:
         float32 `(batch,)`: `sum_t log p(ids[:, t] | ids[:, :t])` over the generated part.
     """
-    ids = _check_prompt(ids)
+    check_callable("step_fn", step_fn)
+    ids = _check_prompt(ids, "ids")
     length = ops.shape(ids)[1]
-    prompt_len = _check_int("prompt_len", prompt_len, 1)
+    prompt_len = check_int("prompt_len", prompt_len)
     if prompt_len > length:
         raise ValueError(f"`prompt_len` must be ≤ {length}; received prompt_len={prompt_len}.")
     total = ops.zeros((ops.shape(ids)[0],), "float32")
     logits, state = step_fn(ids[:, :prompt_len], None)
+    _check_first_logits(logits, ids, "ids", None)
     for t in range(prompt_len, length):
+        _check_logits(logits)
         logp = ops.log_softmax(ops.cast(logits, "float32"), axis=-1)
         total = total + ops.take_along_axis(logp, ids[:, t : t + 1], axis=-1)[:, 0]
         if t < length - 1:

@@ -21,6 +21,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from lmkeras._checks import check_float, check_type, describe
+
 _PLAIN = (int, float, str, bool, type(None), list, tuple, dict)
 
 
@@ -57,6 +59,7 @@ def check_config_has_init_args(layer: keras.layers.Layer, init_kwargs: dict) -> 
     Returns:
         The layer's config.
     """
+    check_type("layer", layer, keras.layers.Layer, "a keras Layer (an instance, not its class)")
     config = layer.get_config()
     cls = type(layer)
     for name, param in inspect.signature(cls.__init__).parameters.items():
@@ -159,6 +162,14 @@ def check_layer(
     >>> tuple(out.shape)
     (2, 3)
     """
+    if not (isinstance(layer_cls, type) and issubclass(layer_cls, keras.layers.Layer)):
+        raise TypeError(
+            f"`layer_cls` must be a keras Layer class; received layer_cls={describe(layer_cls)}."
+        )
+    check_type("init_kwargs", init_kwargs, dict, "a dict of constructor arguments")
+    check_float("atol", atol, 0.0)
+    if call_kwargs is not None:
+        check_type("call_kwargs", call_kwargs, dict, "a dict of call arguments or None")
     layer = layer_cls(**init_kwargs)
     config = check_config_has_init_args(layer, init_kwargs)
     rebuilt = layer_cls.from_config(copy.deepcopy(config))
@@ -215,6 +226,8 @@ def check_model(
     Checks the config round trip (functional models), `.keras` save → safe load with the same
     outputs, and one `fit` step. Returns the model's output on `input_data`.
     """
+    check_type("model", model, keras.Model, "a built keras.Model")
+    check_float("atol", atol, 0.0)
     expected = model(input_data, training=False)
     config = model.get_config()
     # from_config may consume its argument (Functional does), so hand it a copy.
@@ -231,6 +244,7 @@ def check_loss(loss: keras.losses.Loss, y_true: Any, y_pred: Any) -> float:
     Returns:
         The loss value on `(y_true, y_pred)`.
     """
+    check_type("loss", loss, keras.losses.Loss, "a keras.losses.Loss instance")
     value = float(keras.ops.convert_to_numpy(loss(y_true, y_pred)))
     rebuilt = type(loss).from_config(copy.deepcopy(loss.get_config()))
     assert rebuilt.get_config() == loss.get_config(), "from_config(get_config()) differs"

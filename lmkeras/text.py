@@ -14,6 +14,17 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import regex
 
+from lmkeras._checks import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_optional_int,
+    check_str,
+    check_texts,
+    check_token_ids,
+    describe,
+)
+
 PAD = ""
 UNK = "[UNK]"
 
@@ -44,20 +55,26 @@ def clean_text(
     >>> clean_text("¿Dónde  está el BAÑO?", punctuation="strip")
     'dónde está el baño'
     """
-    if not isinstance(text, str):
-        raise TypeError(f"`text` must be a str; received {type(text).__name__}.")
-    if form not in ("NFC", "NFKC", "NFD", "NFKD"):
-        raise ValueError(f"`form` must be one of NFC, NFKC, NFD, NFKD; received {form!r}.")
-    if punctuation not in ("separate", "strip", "keep"):
-        raise ValueError(
-            f"`punctuation` must be 'separate', 'strip' or 'keep'; received {punctuation!r}."
-        )
+    check_str("text", text, allow_empty=True)
+    check_bool("lower", lower)
+    check_choice("form", form, ("NFC", "NFKC", "NFD", "NFKD"))
+    check_choice("punctuation", punctuation, ("separate", "strip", "keep"))
     text = unicodedata.normalize(form, text)
     if lower:
         text = text.lower()
     if punctuation != "keep":
         text = _PUNCTUATION.sub(r" \1 " if punctuation == "separate" else " ", text)
     return _SPACES.sub(" ", text).strip()
+
+
+def _sequence_ids(ids: Iterable[int], vocabulary_size: int) -> np.ndarray:
+    """One sequence of ids in the vocabulary (a single id counts as a sequence of one)."""
+    array = check_token_ids("ids", ids, vocabulary_size)
+    if array.ndim > 1:
+        raise ValueError(
+            f"`ids` must have 1 axis (decode one sequence at a time); received shape {array.shape}."
+        )
+    return array.reshape(-1)
 
 
 class CharTokenizer:
@@ -80,6 +97,11 @@ class CharTokenizer:
     """
 
     def __init__(self, vocabulary: Sequence[str], unknown: str = "error"):
+        if not isinstance(vocabulary, Iterable):
+            raise TypeError(
+                f"`vocabulary` must be a sequence of single characters; received "
+                f"vocabulary={describe(vocabulary)}."
+            )
         vocabulary = list(vocabulary)
         if not vocabulary:
             raise ValueError("`vocabulary` must hold at least one character; received none.")
@@ -89,8 +111,7 @@ class CharTokenizer:
         if len(set(vocabulary)) != len(vocabulary):
             repeated = [c for c, n in collections.Counter(vocabulary).items() if n > 1]
             raise ValueError(f"`vocabulary` has repeated characters: {repeated[:5]!r}.")
-        if unknown not in ("error", "unk"):
-            raise ValueError(f"`unknown` must be 'error' or 'unk'; received {unknown!r}.")
+        check_choice("unknown", unknown, ("error", "unk"))
         self.unknown = unknown
         self.vocabulary = vocabulary + ([UNK] if unknown == "unk" else [])
         self._ids = {c: i for i, c in enumerate(self.vocabulary)}
@@ -98,9 +119,7 @@ class CharTokenizer:
     @classmethod
     def from_text(cls, text: str, unknown: str = "error") -> CharTokenizer:
         """Build the vocabulary from the sorted distinct characters of `text`."""
-        if not text:
-            raise ValueError("`text` must be non-empty to build a vocabulary; received ''.")
-        return cls(sorted(set(text)), unknown=unknown)
+        return cls(sorted(set(check_str("text", text))), unknown=unknown)
 
     @property
     def vocabulary_size(self) -> int:
@@ -109,7 +128,7 @@ class CharTokenizer:
 
     def encode(self, text: str) -> np.ndarray:
         """Map each character of `text` to its id (int32 array of length `len(text)`)."""
-        missing = sorted(set(text) - self._ids.keys())
+        missing = sorted(set(check_str("text", text, allow_empty=True)) - self._ids.keys())
         if missing and self.unknown == "error":
             first = min(text.index(c) for c in missing)
             raise ValueError(
@@ -122,13 +141,7 @@ class CharTokenizer:
 
     def decode(self, ids: Iterable[int]) -> str:
         """Map ids back to text; an `[UNK]` id decodes to the string "[UNK]"."""
-        ids = np.asarray(ids).reshape(-1)
-        out_of_range = ids[(ids < 0) | (ids >= self.vocabulary_size)]
-        if out_of_range.size:
-            raise ValueError(
-                f"`ids` must lie in [0, {self.vocabulary_size}); received "
-                f"{out_of_range[:5].tolist()}."
-            )
+        ids = _sequence_ids(ids, self.vocabulary_size)
         return "".join(self.vocabulary[i] for i in ids.tolist())
 
     def get_config(self) -> dict:
@@ -159,7 +172,7 @@ class WordTokenizer:
     """
 
     def __init__(self, vocabulary: Sequence[str]):
-        words = list(vocabulary)
+        words = check_texts("vocabulary", vocabulary, allow_empty=True)
         bad = [w for w in words if not isinstance(w, str) or not w or w.split() != [w]]
         if bad:
             raise ValueError(
@@ -183,12 +196,10 @@ class WordTokenizer:
                 `max_tokens - 2` words are kept). None keeps every word. Defaults to `None`.
             min_count: int ≥ 1. Drop words seen fewer times. Defaults to `1`.
         """
-        if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 3):
-            raise ValueError(f"`max_tokens` must be None or an int ≥ 3; received {max_tokens!r}.")
-        if not isinstance(min_count, int) or min_count < 1:
-            raise ValueError(f"`min_count` must be an int ≥ 1; received {min_count!r}.")
+        max_tokens = check_optional_int("max_tokens", max_tokens, 3)
+        check_int("min_count", min_count)
         counts: collections.Counter = collections.Counter()
-        for text in texts:
+        for text in check_texts("texts", texts):
             counts.update(text.split())
         if not counts:
             raise ValueError("`texts` must hold at least one word; received none.")
@@ -204,7 +215,8 @@ class WordTokenizer:
 
     def encode(self, text: str) -> np.ndarray:
         """Ids of the whitespace-separated words of `text`; unknown words get id 1 (`[UNK]`)."""
-        return np.array([self._ids.get(w, 1) for w in text.split()], dtype="int32")
+        words = check_str("text", text, allow_empty=True).split()
+        return np.array([self._ids.get(w, 1) for w in words], dtype="int32")
 
     def encode_batch(
         self,
@@ -224,13 +236,10 @@ class WordTokenizer:
         Returns:
             int32 array of shape `(len(texts), sequence_length)`.
         """
-        if not isinstance(sequence_length, int) or sequence_length < 1:
-            raise ValueError(
-                f"`sequence_length` must be a positive int; received {sequence_length!r}."
-            )
-        for name, value in (("padding", padding), ("truncating", truncating)):
-            if value not in ("pre", "post"):
-                raise ValueError(f"`{name}` must be 'pre' or 'post'; received {value!r}.")
+        texts = check_texts("texts", texts, allow_empty=True)
+        sequence_length = check_int("sequence_length", sequence_length)
+        check_choice("padding", padding, ("post", "pre"))
+        check_choice("truncating", truncating, ("post", "pre"))
         rows = []
         for text in texts:
             ids = self.encode(text)
@@ -241,13 +250,8 @@ class WordTokenizer:
 
     def decode(self, ids: Iterable[int], skip_padding: bool = True) -> str:
         """Join the words of `ids` with spaces, dropping padding ids unless told otherwise."""
-        ids = np.asarray(ids).reshape(-1)
-        out_of_range = ids[(ids < 0) | (ids >= self.vocabulary_size)]
-        if out_of_range.size:
-            raise ValueError(
-                f"`ids` must lie in [0, {self.vocabulary_size}); received "
-                f"{out_of_range[:5].tolist()}."
-            )
+        ids = _sequence_ids(ids, self.vocabulary_size)
+        check_bool("skip_padding", skip_padding)
         return " ".join(self.vocabulary[i] for i in ids.tolist() if i or not skip_padding)
 
     def get_config(self) -> dict:

@@ -20,7 +20,18 @@ from typing import Any
 import keras
 import numpy as np
 
-from lmkeras._checks import check_float, check_int, check_optional_int, check_positive
+from lmkeras._checks import (
+    check_bool,
+    check_float,
+    check_int,
+    check_optional_int,
+    check_positive,
+    check_str,
+    check_texts,
+    check_token_ids,
+    check_type,
+    describe,
+)
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -96,14 +107,21 @@ class KeepBest(keras.callbacks.Callback):
 
     def __init__(self, monitor: str = "val_loss"):
         super().__init__()
-        self.monitor = monitor
+        self.monitor = check_str("monitor", monitor)
         self.best = float("inf")
         self.best_epoch: int | None = None
         self._weights = None
 
     def on_epoch_end(self, epoch, logs=None):
-        value = (logs or {}).get(self.monitor)
-        if value is not None and value < self.best:
+        logs = logs or {}
+        if self.monitor not in logs:
+            raise ValueError(
+                f"KeepBest(monitor={self.monitor!r}) found no {self.monitor!r} in the epoch's "
+                f"logs, which hold {sorted(logs)}: pick one of them, or give `fit` validation "
+                f"data for a val_ metric. The model keeps the weights it has."
+            )
+        value = logs[self.monitor]
+        if value < self.best:
             self.best, self.best_epoch = float(value), epoch
             self._weights = self.model.get_weights()
 
@@ -146,8 +164,24 @@ def fit_with_budget(
         `(history, budget)`: the `History` and the `TimeBudget` callback (steps, seconds,
         tokens per second).
     """
+    check_type("model", model, keras.Model, "a compiled keras.Model")
     check_int("steps_per_epoch", steps_per_epoch)
     check_int("max_epochs", max_epochs)
+    check_bool("keep_best", keep_best)
+    check_int("verbose", verbose, 0, 2)
+    if keep_best and validation_data is None:
+        raise ValueError(
+            "keep_best=True keeps the epoch of lowest val_loss, so it needs `validation_data`; "
+            "received validation_data=None."
+        )
+    if callbacks is not None and (
+        not isinstance(callbacks, (list, tuple))
+        or not all(isinstance(c, keras.callbacks.Callback) for c in callbacks)
+    ):
+        raise TypeError(
+            f"`callbacks` must be a list of keras callbacks or None; received "
+            f"callbacks={describe(callbacks)}."
+        )
     budget = TimeBudget(seconds, tokens_per_step)
     # The data shuffles itself (tf.data); `shuffle=False` keeps Keras from warning about it.
     history = model.fit(
@@ -188,6 +222,12 @@ class DecayExcludingAdamW(keras.optimizers.AdamW):
     """
 
     def __init__(self, *args, no_decay_names=("bias", "gamma", "beta"), **kwargs):
+        rate = args[0] if args else kwargs.get("learning_rate")
+        if isinstance(rate, (int, float, np.number, str)):  # a schedule is Keras' to check
+            check_positive("learning_rate", rate)
+        if "weight_decay" in kwargs and kwargs["weight_decay"] is not None:
+            check_float("weight_decay", kwargs["weight_decay"], 0.0)
+        no_decay_names = check_texts("no_decay_names", no_decay_names, allow_empty=True)
         super().__init__(*args, **kwargs)
         self.no_decay_names = list(no_decay_names)
         if self.no_decay_names:
@@ -195,6 +235,38 @@ class DecayExcludingAdamW(keras.optimizers.AdamW):
 
     def get_config(self):
         return {**super().get_config(), "no_decay_names": list(self.no_decay_names)}
+
+
+def _check_jit_compile(jit_compile):
+    if not (jit_compile is None or isinstance(jit_compile, bool) or jit_compile == "auto"):
+        kind = ValueError if isinstance(jit_compile, str) else TypeError
+        raise kind(
+            f"`jit_compile` must be True, False, 'auto' or None; received "
+            f"jit_compile={describe(jit_compile)}."
+        )
+
+
+def _checked_ids(model, ids_by_name, sequence_length, batch_size, vocabulary_size=None):
+    """The ids as int32 arrays, checked against the vocabulary the model's logits cover.
+
+    The model is traced symbolically on `(batch_size, sequence_length)` ids (no computation):
+    that finds its vocabulary, and refuses a length its position table cannot hold, before any
+    training step, since a compiled step would gather out of range without a word.
+    """
+    spec = model.compute_output_spec(keras.KerasTensor((batch_size, sequence_length), "int32"))
+    spec = spec[0] if isinstance(spec, (list, tuple)) else spec
+    if len(spec.shape) != 3:
+        raise ValueError(
+            f"`model` must map ids (batch, length) to logits (batch, length, vocabulary); its "
+            f"output has shape {tuple(spec.shape)}."
+        )
+    width = int(spec.shape[-1])
+    if vocabulary_size is not None and check_int("vocabulary_size", vocabulary_size) != width:
+        raise ValueError(
+            f"`vocabulary_size` must match the model's {width} logits per position; received "
+            f"vocabulary_size={vocabulary_size}."
+        )
+    return [check_token_ids(name, ids, width, ndim=1) for name, ids in ids_by_name.items()]
 
 
 def compile_for_training(model, learning_rate=3e-3, weight_decay=0.1, jit_compile=None):
@@ -205,8 +277,10 @@ def compile_for_training(model, learning_rate=3e-3, weight_decay=0.1, jit_compil
     `jit_compile=None` means True on TensorFlow and JAX (XLA), False on PyTorch. Returns the
     optimizer, whose `learning_rate` variable the caller may set between steps.
     """
+    check_type("model", model, keras.Model, "a keras.Model")
     check_positive("learning_rate", learning_rate)
     check_float("weight_decay", weight_decay, 0.0)
+    _check_jit_compile(jit_compile)
     if jit_compile is None:
         jit_compile = keras.backend.backend() != "torch"
     optimizer = DecayExcludingAdamW(
@@ -237,6 +311,7 @@ def train_with_time_budget(
     jit_compile=None,
     seed=0,
     verbose=1,
+    vocabulary_size=None,
 ):
     """Train a next-token model for `seconds` of wall-clock time; record validation loss.
 
@@ -262,11 +337,17 @@ def train_with_time_budget(
         seed: int. Seed of the batch sampler.
         verbose: int. 1 shows a progress bar over the budget (for terminals), 2 prints one line
             per validation estimate (for notebooks and logs), 0 is silent.
+        vocabulary_size: int or None. The ids must lie in `[0, vocabulary_size)`; None reads it
+            from the model's logits. Either way the ids are checked before the first step:
+            inside a compiled step an id outside the embedding table gathers zeros (CPU) or
+            garbage (GPU) without a word.
 
     Returns:
         dict with lists `seconds`, `step`, `train_loss`, `val_loss` (one entry per estimate,
         the last at the end of the budget) and `tokens_per_second` (training throughput).
     """
+    # Every argument is checked before the model is compiled: a refused call leaves it as it was.
+    check_type("model", model, keras.Model, "a keras.Model")
     check_positive("seconds", seconds)
     for key, value in (("sequence_length", sequence_length), ("batch_size", batch_size),
                        ("warmup_steps", warmup_steps), ("eval_batches", eval_batches)):  # fmt: skip
@@ -276,9 +357,15 @@ def train_with_time_budget(
     check_float("weight_decay", weight_decay, 0.0)
     check_positive("eval_every", eval_every)
     check_int("seed", seed, 0)
-    train_ids, validation_ids = np.asarray(train_ids, "int32"), np.asarray(validation_ids, "int32")
+    check_optional_int("max_steps", max_steps)
+    check_int("verbose", verbose, 0, 2)
+    _check_jit_compile(jit_compile)
+    train_ids, validation_ids = _checked_ids(
+        model, {"train_ids": train_ids, "validation_ids": validation_ids}, sequence_length,
+        batch_size, vocabulary_size,
+    )  # fmt: skip
     for key, ids in (("train_ids", train_ids), ("validation_ids", validation_ids)):
-        if ids.ndim != 1 or len(ids) <= sequence_length + 1:
+        if len(ids) <= sequence_length + 1:
             raise ValueError(
                 f"`{key}` must be 1-D with more than sequence_length + 1 = "
                 f"{sequence_length + 1} ids; received shape {ids.shape}."
@@ -290,7 +377,6 @@ def train_with_time_budget(
     history = {"seconds": [], "step": [], "train_loss": [], "val_loss": []}
     progress = keras.utils.Progbar(int(seconds), unit_name="s") if verbose == 1 else None
     clock, step, next_eval, recent, shown = 0.0, 0, eval_every, [], -1
-    check_optional_int("max_steps", max_steps)
     total = max_steps or math.inf
     while clock < seconds and step < total:
         factor = _lr_factor(max(clock / seconds, step / total), step, warmup_steps, min_lr_ratio)
@@ -326,8 +412,12 @@ def evaluate_loss(model, ids, sequence_length, batch_size=32):
     """Mean next-token cross-entropy (nats per token) over all non-overlapping windows of `ids`.
 
     Windows that do not fill the last batch are left out, so every batch has the compiled shape.
+    The ids are checked against the vocabulary of the model's logits first.
     """
-    ids = np.asarray(ids, "int32")
+    check_type("model", model, keras.Model, "a compiled keras.Model")
+    sequence_length = check_int("sequence_length", sequence_length)
+    batch_size = check_int("batch_size", batch_size)
+    (ids,) = _checked_ids(model, {"ids": ids}, sequence_length, batch_size)
     count = (len(ids) - 1) // sequence_length // batch_size * batch_size
     if count == 0:
         raise ValueError(

@@ -16,24 +16,24 @@ from pathlib import Path
 
 import numpy as np
 
+from lmkeras._checks import check_int, check_numbers, check_path, check_str, check_texts, describe
 
-class UnknownWordError(KeyError):
-    """A word asked for is not in the vocabulary (a `KeyError` with a readable message)."""
+
+class UnknownWordError(KeyError, ValueError):
+    """A word asked for is not in the vocabulary (a `KeyError` with a readable message; also a
+    `ValueError`, the package's rule for a value of the right type that cannot be used)."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "unknown word"
 
 
 def _check(vectors: object, vocabulary: Sequence[str]) -> np.ndarray:
-    array = np.asarray(vectors, dtype="float64")
-    if array.ndim != 2:
-        raise ValueError(
-            f"`vectors` must be 2-D (vocabulary_size, dim); received shape {array.shape}."
-        )
-    if isinstance(vocabulary, str) or len(vocabulary) != len(array):
+    array = check_numbers("vectors", vectors, ndim=2)
+    vocabulary = check_texts("vocabulary", vocabulary, allow_empty=True)
+    if len(vocabulary) != len(array):
         raise ValueError(
             f"`vocabulary` must name every row of `vectors`: {len(array)} rows, but received "
-            f"{'a str' if isinstance(vocabulary, str) else len(vocabulary)} words."
+            f"{len(vocabulary)} words."
         )
     return array
 
@@ -55,8 +55,7 @@ def _unit(array: np.ndarray) -> np.ndarray:
 
 
 def _check_k(k: object, available: int) -> None:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= available:
-        raise ValueError(f"`k` must be an int in [1, {available}]; received k={k!r}.")
+    check_int("k", k, 1, available)
 
 
 def nearest_neighbors(
@@ -82,7 +81,7 @@ def nearest_neighbors(
     [('dog', 0.994), ('car', 0.0)]
     """
     array = _check(vectors, vocabulary)
-    (row,) = _index(vocabulary, [word])
+    (row,) = _index(vocabulary, [check_str("word", word)])
     _check_k(k, len(array) - 1)
     unit = _unit(array)
     scores = unit @ unit[row]
@@ -142,8 +141,16 @@ def analogy(
     ([('queen', 0.816)], 1)
     """
     array = _check(vectors, vocabulary)
+    for name, word in (("a", a), ("b", b), ("c", c)):
+        check_str(name, word)
+    if expected is not None:
+        check_str("expected", expected)
     words = [a, b, c] + ([] if expected is None else [expected])
     rows = _index(vocabulary, words)
+    if expected is not None and rows[3] in rows[:3]:
+        raise ValueError(
+            f"`expected` must differ from the query words; received expected={expected!r}."
+        )
     _check_k(k, len(array) - 3)
     unit = _unit(array)
     query = _unit(unit[rows[0]] - unit[rows[1]] + unit[rows[2]])
@@ -153,8 +160,6 @@ def analogy(
     candidates = [(vocabulary[i], round(float(scores[i]), 3)) for i in order[:k]]
     rank = None
     if expected is not None:
-        if rows[3] in rows[:3]:
-            raise ValueError(f"`expected`={expected!r} must differ from the query words.")
         rank = int(np.flatnonzero(order == rows[3])[0]) + 1
     return Analogy(f"{a} - {b} + {c}", candidates, expected, rank)
 
@@ -199,16 +204,25 @@ def group_score(
     (1.0, 0.333)
     """
     array = _check(vectors, vocabulary)
-    if not isinstance(groups, Mapping) or len(groups) < 2:
-        raise ValueError("`groups` must map at least 2 group names to lists of words.")
+    if not isinstance(groups, Mapping):
+        raise TypeError(
+            f"`groups` must map group names to lists of words; received groups={describe(groups)}."
+        )
+    if len(groups) < 2:
+        raise ValueError(f"`groups` must hold at least 2 groups; received {len(groups)}.")
     words, labels = [], []
     for name, members in groups.items():
-        if isinstance(members, str) or len(members) < 2:
+        members = check_texts(f"groups[{name!r}]", members, allow_empty=True)
+        if len(members) < 2:
             raise ValueError(f"group {name!r} must list at least 2 words; received {members!r}.")
-        words += list(members)
+        words += members
         labels += [name] * len(members)
-    if len(set(words)) != len(words):
-        raise ValueError("each word may appear in only one group of `groups`.")
+    repeated = sorted({w for w in words if words.count(w) > 1})
+    if repeated:
+        raise ValueError(
+            f"each word may appear in only one group of `groups`; received {repeated[:5]} in "
+            f"more than one."
+        )
     unit = _unit(array[_index(vocabulary, words)])
     similarity = unit @ unit.T
     same = np.equal.outer(labels, labels)
@@ -239,7 +253,7 @@ def pca_2d(vectors: np.ndarray) -> np.ndarray:
     >>> pca_2d(np.array([[0.0, 0, 0], [3, 0, 0], [1, 1, 0]])).round(2).tolist()
     [[-1.3, -0.44], [1.69, -0.19], [-0.39, 0.64]]
     """
-    array = np.asarray(vectors, dtype="float64")
+    array = check_numbers("vectors", vectors)
     if array.ndim != 2 or len(array) < 2 or array.shape[1] < 2:
         raise ValueError(
             f"`vectors` must be 2-D with at least 2 rows and 2 columns; received {array.shape}."
@@ -274,7 +288,7 @@ def export_projector(
             f"`vocabulary` words must be non-empty strings without tabs or newlines; received "
             f"{bad[:5]!r}."
         )
-    folder = Path(folder)
+    folder = check_path("folder", folder)
     folder.mkdir(parents=True, exist_ok=True)
     vectors_path, metadata_path = folder / "vectors.tsv", folder / "metadata.tsv"
     np.savetxt(vectors_path, array, delimiter="\t", fmt="%.5f")

@@ -96,7 +96,7 @@ def test_vocabulary_size_has_one_spelling():
     offenders = [
         f"{p.relative_to(PACKAGE)}:{i}"
         for p in MODULES
-        if p.name != "_compat.py"  # the one place that maps the old spelling
+        if p.name not in ("_compat.py", "gpt_weights.py")  # old spelling; Hugging Face's keys
         for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
         if pattern.search(line)
     ]

@@ -111,7 +111,7 @@ def test_clipping_counts_a_word_no_more_often_than_the_reference_has_it():
     ],
 )
 def test_bad_bleu_inputs_name_the_parameter(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((ValueError, TypeError), match=message):
         corpus_bleu(**kwargs)
 
 

@@ -75,7 +75,7 @@ def test_config_round_trip():
 def test_bad_input():
     with pytest.raises(ValueError, match="vocabulary_size"):
         BPETokenizer.train(CORPUS, vocabulary_size=100)
-    with pytest.raises(ValueError, match="some text"):
+    with pytest.raises(ValueError, match="at least one text"):
         BPETokenizer.train([], vocabulary_size=300)
     tokenizer = BPETokenizer.train(CORPUS, vocabulary_size=260)
     with pytest.raises(ValueError, match="ids"):

@@ -52,7 +52,7 @@ def test_sample_within_the_context_matches_the_sliding_loop(trained, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["train", "--minutes", "-1", "--out", "m.keras"], "expected a number > 0"),
+        (["train", "--minutes", "-1", "--out", "m.keras"], "expected a finite number > 0"),
         (["train", "--out", "model.h5"], "must end in .keras"),
         (["train", "--corpus", "no/such/file.txt", "--out", "m.keras"], "existing text file"),
         (["sample", "no/such/model.keras"], "does not exist"),
@@ -69,7 +69,10 @@ def test_bad_flags_give_clear_errors(argv, message, capsys):
 
 @pytest.mark.parametrize(
     "flags, message",
-    [(["--top-p", "1.5"], "p=1.5"), (["--prompt", "Zebra"], "not in the vocabulary")],
+    [
+        (["--top-p", "1.5"], "--top-p: expected a number in (0, 1], received '1.5'"),
+        (["--prompt", "Zebra"], "not in the model's vocabulary"),
+    ],  # fmt: skip
 )
 def test_bad_sampling_flags_name_the_value(trained, flags, message, capsys):
     with pytest.raises(SystemExit):

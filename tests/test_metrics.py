@@ -28,7 +28,8 @@ def test_distinct_n_counts_pooled_ngrams():
     assert metrics.distinct_n([[1, 2, 3], [1, 2, 4]], 1) == pytest.approx(4 / 6)
     assert metrics.distinct_n([[1, 2, 3], [1, 2, 4]], 2) == pytest.approx(3 / 4)
     assert metrics.distinct_n(["aaaa"], 1) == 0.25
-    assert metrics.distinct_n(["a"], 2) == 0.0
+    with pytest.raises(ValueError, match="no 2-gram"):  # 0 / 0 is refused, not 0.0
+        metrics.distinct_n(["a"], 2)
 
 
 def test_repeated_ngram_rate_is_per_sequence():
@@ -38,7 +39,8 @@ def test_repeated_ngram_rate_is_per_sequence():
     assert metrics.repeated_ngram_rate([[1, 1, 1, 1]], 1) == 0.75
 
 
-@pytest.mark.parametrize("n", [0, -1, 1.5, True])
-def test_n_is_validated(n):
-    with pytest.raises(ValueError, match="n="):
+@pytest.mark.parametrize("n, error", [(0, ValueError), (-1, ValueError), (1.5, TypeError),
+                                      (True, TypeError)])  # fmt: skip
+def test_n_is_validated(n, error):
+    with pytest.raises(error, match="n="):
         metrics.distinct_n(["abc"], n)

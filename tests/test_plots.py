@@ -24,7 +24,7 @@ def test_plot_history_of_several_runs():
 
 
 def test_plot_history_rejects_other_inputs():
-    with pytest.raises(TypeError, match="history"):
+    with pytest.raises(TypeError, match="histories"):
         plot_history([1.0, 2.0])
 
 

@@ -120,10 +120,10 @@ def test_every_registered_class_is_in_the_sweep():
     assert not missing, f"registered but never put through lmkeras.testing: {sorted(missing)}"
 
 
-@pytest.mark.parametrize("name", sorted(SWEEP))
+@pytest.mark.parametrize("name", sorted({**SWEEP, **EXTRA_SWEEP}))
 def test_registered_class_passes_the_shared_checks(name):
     keras.utils.set_random_seed(0)
-    SWEEP[name]()
+    {**SWEEP, **EXTRA_SWEEP}[name]()
 
 
 def _legacy_input(arrays, name):

@@ -120,4 +120,4 @@ def test_train_with_time_budget_rejects_bad_arguments():
     with pytest.raises(ValueError, match="seconds=0"):
         train_with_time_budget(model, np.arange(50), np.arange(50), seconds=0)
     with pytest.raises(ValueError, match="validation_ids"):
-        train_with_time_budget(model, np.arange(50), np.arange(5), 1.0, sequence_length=8)
+        train_with_time_budget(model, np.arange(50) % 13, np.arange(5), 1.0, sequence_length=8)

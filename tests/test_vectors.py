@@ -71,7 +71,7 @@ def test_group_score_against_hand_computed_chance():
         (lambda v: wordvec.nearest_neighbors(v, VOCABULARY, "king", k=0), "k=0"),
         (lambda v: wordvec.nearest_neighbors(v, VOCABULARY, "king", k=6), "k=6"),
         (lambda v: wordvec.nearest_neighbors(v, VOCABULARY[:5], "king"), "6 rows"),
-        (lambda v: wordvec.nearest_neighbors(v[0], VOCABULARY, "king"), "2-D"),
+        (lambda v: wordvec.nearest_neighbors(v[0], VOCABULARY, "king"), "2 axes"),
         (lambda v: wordvec.group_score(v, VOCABULARY, {"a": ["king", "man"]}), "at least 2"),
         (
             lambda v: wordvec.group_score(v, VOCABULARY, {"a": ["king"], "b": ["man", "pear"]}),

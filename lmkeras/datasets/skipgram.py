@@ -30,24 +30,30 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
-from lmkeras._checks import check_int
+from lmkeras._checks import (
+    check_bool,
+    check_float,
+    check_int,
+    check_numbers,
+    check_optional_int,
+    check_positive,
+    check_token_ids,
+    describe,
+)
 
 
 def _check_ids(ids: object, vocabulary_size: int) -> np.ndarray:
-    array = np.asarray(ids)
-    if array.ndim == 1 and array.size == 0:
+    array = check_token_ids("ids", ids, vocabulary_size, ndim=1)
+    if array.size == 0:
         raise ValueError("`ids` must hold at least one id; received none.")
-    if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(
-            f"`ids` must be a 1-D sequence of ints; received shape {array.shape} and dtype "
-            f"{array.dtype}."
-        )
-    if array.min() < 0 or array.max() >= vocabulary_size:
-        raise ValueError(
-            f"`ids` must lie in [0, vocabulary_size={vocabulary_size}); received ids from "
-            f"{array.min()} to {array.max()}."
-        )
-    return array.astype("int32")
+    return array
+
+
+def _check_counts(counts: object) -> np.ndarray:
+    counts = check_numbers("counts", counts, ndim=1, minimum=0)
+    if counts.sum() <= 0:
+        raise ValueError(f"`counts` must have a positive sum; received counts={describe(counts)}.")
+    return counts
 
 
 def concatenate_sentences(sentences: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -66,9 +72,14 @@ def concatenate_sentences(sentences: Sequence[Sequence[int]]) -> tuple[np.ndarra
     >>> ids.tolist(), segments.tolist()
     ([5, 6, 7, 8, 9], [0, 0, 0, 1, 1])
     """
-    if isinstance(sentences, (str, np.ndarray)) or not len(sentences):
-        raise ValueError("`sentences` must be a non-empty sequence of id sequences.")
-    arrays = [np.asarray(s, dtype="int32").reshape(-1) for s in sentences]
+    if isinstance(sentences, (str, bytes)) or not hasattr(sentences, "__len__"):
+        raise TypeError(
+            f"`sentences` must be a sequence of id sequences; received "
+            f"sentences={describe(sentences)}."
+        )
+    if not len(sentences):
+        raise ValueError("`sentences` must hold at least one sentence; received none.")
+    arrays = [check_token_ids(f"sentences[{i}]", s).reshape(-1) for i, s in enumerate(sentences)]
     lengths = [len(a) for a in arrays]
     ids = np.concatenate(arrays)
     segment_ids = np.repeat(np.arange(len(arrays), dtype="int32"), lengths)
@@ -93,11 +104,8 @@ def keep_probabilities(counts: Sequence[int] | np.ndarray, subsample: float = 1e
     >>> keep_probabilities([96, 4], subsample=0.04).round(3).tolist()
     [0.204, 1.0]
     """
-    counts = np.asarray(counts, dtype="float64")
-    if not (isinstance(subsample, (int, float)) and subsample > 0):
-        raise ValueError(f"`subsample` must be a number > 0; received subsample={subsample!r}.")
-    if counts.ndim != 1 or counts.size == 0 or counts.min() < 0 or counts.sum() <= 0:
-        raise ValueError("`counts` must be a 1-D array of non-negative counts with a positive sum.")
+    counts = _check_counts(counts)
+    check_positive("subsample", subsample)
     frequency = counts / counts.sum()
     with np.errstate(divide="ignore"):
         keep = np.minimum(1.0, np.sqrt(subsample / frequency))
@@ -120,17 +128,18 @@ def negative_distribution(counts: Sequence[int] | np.ndarray, power: float = 0.7
     >>> negative_distribution([16, 1, 0], power=0.75).round(3).tolist()
     [0.889, 0.111, 0.0]
     """
-    counts = np.asarray(counts, dtype="float64")
-    if not (isinstance(power, (int, float)) and power >= 0):
-        raise ValueError(f"`power` must be a number ≥ 0; received power={power!r}.")
-    if counts.ndim != 1 or counts.size == 0 or counts.min() < 0 or counts.sum() <= 0:
-        raise ValueError("`counts` must be a 1-D array of non-negative counts with a positive sum.")
+    counts = _check_counts(counts)
+    check_float("power", power, 0.0)
     weights = np.where(counts > 0, counts**power, 0.0)
     return weights / weights.sum()
 
 
 def _word_counts(ids: np.ndarray, vocabulary_size: int, drop_ids: Sequence[int]) -> np.ndarray:
     counts = np.bincount(ids, minlength=vocabulary_size).astype("float64")
+    if isinstance(drop_ids, (str, bytes)) or not hasattr(drop_ids, "__iter__"):
+        raise TypeError(
+            f"`drop_ids` must be a list of ids; received drop_ids={describe(drop_ids)}."
+        )
     for word_id in drop_ids:
         check_int("drop_ids entry", word_id, 0)
         if word_id >= vocabulary_size:
@@ -179,6 +188,8 @@ def skipgram_pairs(
     check_int("vocabulary_size", vocabulary_size, 1)
     check_int("window_size", window_size, 1)
     check_int("chunk_size", chunk_size, 1)
+    check_bool("dynamic_window", dynamic_window)
+    check_optional_int("seed", seed, 0)
     array = _check_ids(ids, vocabulary_size)
     if segment_ids is None:
         segments = np.zeros_like(array)
@@ -269,6 +280,15 @@ def skipgram_dataset(
     check_int("num_negatives", num_negatives, 1)
     check_int("batch_size", batch_size, 1)
     check_int("shuffle_buffer", shuffle_buffer, 1)
+    check_int("window_size", window_size, 1)
+    check_float("power", power, 0.0)
+    most = len(_check_ids(ids, check_int("vocabulary_size", vocabulary_size))) * 2 * window_size
+    if batch_size > most:
+        raise ValueError(
+            f"batch_size={batch_size} is more than the at most {most} pairs an epoch of these ids "
+            f"gives (2 × window_size={window_size} contexts per id), so no batch would ever be "
+            f"full; pass a smaller batch_size or more text."
+        )
     pairs = skipgram_pairs(
         ids,
         vocabulary_size,

@@ -24,7 +24,16 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import tensorflow as tf
 
-from lmkeras._checks import check_int
+from lmkeras._checks import (
+    check_bool,
+    check_int,
+    check_optional_int,
+    check_pairs,
+    check_path,
+    check_texts,
+    check_token_ids,
+    check_type,
+)
 from lmkeras.text import WordTokenizer, clean_text
 
 START = "[start]"
@@ -45,7 +54,7 @@ def normalize(text: str) -> str:
 
 def swap_pairs(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """(English, Spanish) pairs as stored in spa-eng → (Spanish, English) for spa→eng."""
-    return [(target, source) for source, target in pairs]
+    return [(target, source) for source, target in check_pairs("pairs", pairs, allow_empty=True)]
 
 
 class PairEncoder:
@@ -79,6 +88,8 @@ class PairEncoder:
         max_length: int = 64,
     ):
         self.max_length = check_int("max_length", max_length, 1)
+        source_vocabulary = check_texts("source_vocabulary", source_vocabulary, allow_empty=True)
+        target_vocabulary = check_texts("target_vocabulary", target_vocabulary, allow_empty=True)
         targets = [w for w in target_vocabulary if w not in (START, END)]
         self.source = WordTokenizer(source_vocabulary)
         self.target = WordTokenizer([START, END, *targets])
@@ -102,8 +113,7 @@ class PairEncoder:
         """
         check_int("source_vocabulary_size", source_vocabulary_size, 3)
         check_int("target_vocabulary_size", target_vocabulary_size, 5)
-        if not pairs:
-            raise ValueError("`pairs` must hold at least one (source, target) pair; received 0.")
+        pairs = check_pairs("pairs", pairs)
         source = WordTokenizer.from_texts((normalize(s) for s, _ in pairs), source_vocabulary_size)
         target = WordTokenizer.from_texts(
             (normalize(t) for _, t in pairs), target_vocabulary_size - 2
@@ -119,6 +129,7 @@ class PairEncoder:
         return self.target.vocabulary_size
 
     def _encode(self, tokenizer: WordTokenizer, texts: Iterable[str], name: str) -> list:
+        texts = check_texts(name, texts, allow_empty=True)
         rows = [tokenizer.encode(normalize(text)) for text in texts]
         too_long = [i for i, row in enumerate(rows) if len(row) > self.max_length]
         if too_long:
@@ -136,7 +147,7 @@ class PairEncoder:
             int32 array `(len(texts), length)`.
         """
         rows = self._encode(self.source, texts, "texts")
-        return _pad(rows, length)
+        return _pad(rows, check_optional_int("length", length))
 
     def encode_targets(
         self, texts: Iterable[str], length: int | None = None
@@ -148,6 +159,7 @@ class PairEncoder:
             `length` defaults to the longest text plus one.
         """
         rows = self._encode(self.target, texts, "texts")
+        length = check_optional_int("length", length)
         inputs = [np.concatenate([[START_ID], row]) for row in rows]
         targets = [np.concatenate([row, [END_ID]]) for row in rows]
         return _pad(inputs, length), _pad(targets, length)
@@ -155,7 +167,7 @@ class PairEncoder:
     def decode_target(self, ids: Iterable[int]) -> str:
         """Target words up to the first `[end]`, without `[start]` and padding."""
         words = []
-        for i in np.asarray(ids).reshape(-1).tolist():
+        for i in check_token_ids("ids", ids, self.target_vocabulary_size).reshape(-1).tolist():
             if i == END_ID:
                 break
             if i not in (0, START_ID):
@@ -175,20 +187,36 @@ class PairEncoder:
 
     def save(self, path: str) -> None:
         """Write the vocabularies as JSON (a model's `.keras` file does not hold them)."""
-        with open(path, "w", encoding="utf-8") as f:
+        with open(check_path("path", path), "w", encoding="utf-8") as f:
             json.dump(self.get_config(), f, ensure_ascii=False)
 
     @classmethod
     def load(cls, path: str) -> PairEncoder:
-        with open(path, encoding="utf-8") as f:
-            return cls(**json.load(f))
+        """The encoder `save` wrote to `path`."""
+        with open(check_path("path", path), encoding="utf-8") as f:
+            try:
+                config = json.load(f)
+            except json.JSONDecodeError as error:
+                raise ValueError(
+                    f"`path` {str(path)!r} is not a PairEncoder's JSON file ({error})."
+                ) from None
+        if not isinstance(config, dict) or not {"source_vocabulary", "target_vocabulary"} <= set(
+            config
+        ):
+            raise ValueError(
+                f"`path` {str(path)!r} does not hold a PairEncoder's vocabularies (the JSON "
+                f"`save` writes)."
+            )
+        return cls(**config)
 
 
 def _pad(rows: Sequence[np.ndarray], length: int | None) -> np.ndarray:
     longest = max((len(r) for r in rows), default=0)
     length = max(longest, 1) if length is None else length
     if longest > length:
-        raise ValueError(f"`length`={length} is shorter than the longest row ({longest}).")
+        raise ValueError(
+            f"`length` must be at least the longest row ({longest}); received length={length}."
+        )
     out = np.zeros((len(rows), length), dtype="int32")
     for i, row in enumerate(rows):
         out[i, : len(row)] = row
@@ -208,6 +236,7 @@ def filter_pairs(
     ([('a', 'x y')], 1)
     """
     check_int("max_words", max_words, 1)
+    pairs = check_pairs("pairs", pairs, allow_empty=True)
     kept = [p for p in pairs if all(len(normalize(text).split()) <= max_words for text in p)]
     return kept, len(pairs) - len(kept)
 
@@ -231,17 +260,26 @@ def translation_dataset(
         encoder: the `PairEncoder`.
         pairs: (source, target) sentence pairs, each side at most `encoder.max_length` words.
         batch_size: int ≥ 1.
-        shuffle: bool. Defaults to `True`.
+        shuffle: bool. Defaults to `True`. Training data (shuffled) must hold at least
+            `batch_size` pairs, or every epoch would be one short batch.
         seed: int. Seed of the shuffles. Defaults to `0`.
         pad_to_multiple: int ≥ 1. Defaults to `4`.
 
     Returns:
         `tf.data.Dataset` of int32 `((batch, S), (batch, T))`, `(batch, T)` tuples.
     """
+    check_type("encoder", encoder, PairEncoder, "a PairEncoder")
+    pairs = check_pairs("pairs", pairs)
     check_int("batch_size", batch_size, 1)
     check_int("pad_to_multiple", pad_to_multiple, 1)
-    if not pairs:
-        raise ValueError("`pairs` must hold at least one pair; received 0.")
+    check_bool("shuffle", shuffle)
+    check_int("seed", seed, 0)
+    if shuffle and batch_size > len(pairs):
+        raise ValueError(
+            f"batch_size={batch_size} is larger than the {len(pairs)} pairs, so every epoch would "
+            f"be one short batch; pass batch_size ≤ {len(pairs)} (evaluation data, "
+            f"shuffle=False, may be one short batch)."
+        )
     sources = encoder._encode(encoder.source, (s for s, _ in pairs), "pairs (source side)")
     targets = encoder._encode(encoder.target, (t for _, t in pairs), "pairs (target side)")
     rng = np.random.default_rng(seed)
@@ -281,6 +319,6 @@ def group_references(
     (['hola', 'adiós'], [['hi', 'hello'], ['bye']])
     """
     references: dict[str, list[str]] = {}
-    for source, target in pairs:
+    for source, target in check_pairs("pairs", pairs, allow_empty=True):
         references.setdefault(source, []).append(target)
     return list(references), list(references.values())

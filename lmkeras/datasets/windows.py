@@ -14,7 +14,15 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
-from lmkeras._checks import check_int, check_texts
+from lmkeras._checks import (
+    check_bool,
+    check_int,
+    check_optional_int,
+    check_str,
+    check_texts,
+    check_token_ids,
+    describe,
+)
 
 
 def next_token_windows(
@@ -25,6 +33,7 @@ def next_token_windows(
     shuffle: bool = True,
     seed: int | None = None,
     drop_remainder: bool = True,
+    vocabulary_size: int | None = None,
 ) -> tf.data.Dataset:
     """Batches of (input, target) windows cut from one long id sequence.
 
@@ -37,6 +46,9 @@ def next_token_windows(
         shuffle: bool. Shuffle window order each epoch. Defaults to `True`.
         seed: int or None. Shuffle seed, for reproducible order.
         drop_remainder: bool. Drop the last partial batch. Defaults to `True`.
+        vocabulary_size: int or None. When given, every id must lie in `[0, vocabulary_size)`:
+            checked here, once, because inside a compiled training step an id outside the
+            embedding table gathers zeros (CPU) or garbage (GPU) without a word.
 
     Returns:
         tf.data.Dataset of `(inputs, targets)`, each int32 of shape `(batch, L)`, prefetched.
@@ -51,27 +63,26 @@ def next_token_windows(
     check_int("batch_size", batch_size)
     stride = sequence_length if stride is None else stride
     check_int("stride", stride)
-    array = np.asarray(ids)
-    if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(
-            f"`ids` must be a 1-D sequence of ints; received shape {array.shape} and dtype "
-            f"{array.dtype}."
-        )
-    if array.size and array.min() < 0:
-        raise ValueError(f"`ids` must be non-negative; received a minimum of {array.min()}.")
+    check_bool("shuffle", shuffle)
+    check_bool("drop_remainder", drop_remainder)
+    check_optional_int("seed", seed, 0)
+    check_optional_int("vocabulary_size", vocabulary_size)
+    array = check_token_ids("ids", ids, vocabulary_size, ndim=1)
     num_windows = (len(array) - sequence_length - 1) // stride + 1
     if len(array) < sequence_length + 1:
         raise ValueError(
             f"`ids` must hold at least sequence_length + 1 = {sequence_length + 1} ids; "
             f"received {len(array)}."
         )
-    if drop_remainder and num_windows < batch_size:
+    if num_windows < batch_size and (drop_remainder or shuffle):
+        # Evaluation data (shuffle=False, drop_remainder=False) may be one short batch: its loss
+        # is the same. Training data never is: no batch at all, or one short batch an epoch.
         raise ValueError(
             f"Only {num_windows} windows of sequence_length={sequence_length} fit in "
-            f"{len(array)} ids, fewer than batch_size={batch_size}; pass a smaller batch_size "
-            "or more text."
+            f"{len(array)} ids, fewer than batch_size={batch_size}, so not one batch would be "
+            "full; pass a smaller batch_size or more text."
         )
-    table = tf.constant(array.astype("int32"))
+    table = tf.constant(array)
     offsets = tf.range(sequence_length + 1)
 
     def gather(starts: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -85,6 +96,17 @@ def next_token_windows(
     return dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
+def _encoder(tokenizer, kwargs: dict):
+    """A tokenizer with an `encode` method; its vocabulary size becomes the ids' default bound."""
+    if isinstance(tokenizer, (str, bytes)) or not callable(getattr(tokenizer, "encode", None)):
+        raise TypeError(
+            f"`tokenizer` must have an `encode` method (a CharTokenizer or WordTokenizer); "
+            f"received tokenizer={describe(tokenizer)}."
+        )
+    kwargs.setdefault("vocabulary_size", getattr(tokenizer, "vocabulary_size", None))
+    return tokenizer
+
+
 def char_lm_dataset(
     text: str,
     tokenizer,
@@ -94,7 +116,8 @@ def char_lm_dataset(
 ) -> tf.data.Dataset:
     """Next-character windows of `text`, encoded with a `CharTokenizer` (or any `encode`).
 
-    Keyword arguments go to `next_token_windows` (stride, shuffle, seed, drop_remainder).
+    Keyword arguments go to `next_token_windows` (stride, shuffle, seed, drop_remainder,
+    vocabulary_size: the tokenizer's by default).
 
     Example:
     >>> from lmkeras.text import CharTokenizer
@@ -103,9 +126,9 @@ def char_lm_dataset(
     >>> tok.decode(x[0]), tok.decode(y[0])
     ('abc', 'bca')
     """
-    if not text:
-        raise ValueError("`text` must be a non-empty string; received ''.")
-    return next_token_windows(tokenizer.encode(text), sequence_length, batch_size, **kwargs)
+    check_str("text", text)
+    ids = _encoder(tokenizer, kwargs).encode(text)
+    return next_token_windows(ids, sequence_length, batch_size, **kwargs)
 
 
 def word_lm_dataset(
@@ -121,5 +144,6 @@ def word_lm_dataset(
     word LM reads running prose. Keyword arguments go to `next_token_windows`.
     """
     texts = check_texts("texts", texts)
+    tokenizer = _encoder(tokenizer, kwargs)
     ids = np.concatenate([tokenizer.encode(t) for t in texts])
     return next_token_windows(ids, sequence_length, batch_size, **kwargs)

@@ -18,6 +18,20 @@ from lmkeras._checks import check_int
 from lmkeras.layers.attention import MASK_VALUE
 
 
+def _pair(inputs):
+    """`(query, keys)` (tensors or shapes), refused by name when it is anything else."""
+    if (
+        not isinstance(inputs, (list, tuple))
+        or len(inputs) != 2
+        or not all(isinstance(x, (list, tuple)) or hasattr(x, "shape") for x in inputs)
+    ):
+        raise ValueError(
+            f"`inputs` must be a pair (query, keys); received {type(inputs).__name__} "
+            f"{getattr(inputs, 'shape', '')}."
+        )
+    return inputs
+
+
 @keras.saving.register_keras_serializable(package="lmkeras")
 class AdditiveAttention(keras.layers.Layer):
     """Additive attention of each query over a sequence of keys, with a source-padding mask.
@@ -57,7 +71,7 @@ class AdditiveAttention(keras.layers.Layer):
         self.supports_masking = True
 
     def build(self, input_shape):
-        query_shape, keys_shape = input_shape
+        query_shape, keys_shape = _pair(input_shape)
         self.query_kernel = self.add_weight(
             name="query_kernel", shape=(query_shape[-1], self.units), initializer="glorot_uniform"
         )
@@ -74,7 +88,17 @@ class AdditiveAttention(keras.layers.Layer):
         return ops.matmul(keys, self.key_kernel) + self.bias
 
     def call(self, inputs, source_mask=None, projected_keys=None):
-        query, keys = inputs
+        query, keys = _pair(inputs)
+        if source_mask is not None:
+            expected = tuple(keys.shape[:2])
+            received = tuple(source_mask.shape)
+            if len(received) != 2 or not all(
+                a is None or b is None or a == b for a, b in zip(received, expected)
+            ):
+                raise ValueError(
+                    f"`source_mask` must have shape (batch, S) = {expected}, one flag per key; "
+                    f"received shape {received}."
+                )
         if projected_keys is None:
             projected_keys = self.project_keys(keys)
         projected_query = ops.matmul(query, self.query_kernel)  # (B, Tq, units)

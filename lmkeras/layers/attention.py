@@ -16,12 +16,26 @@ import keras
 import numpy as np
 from keras import ops
 
-from lmkeras._checks import check_bool, check_int, check_rate
-from lmkeras.layers.initializers import clone_initializer
+from lmkeras._checks import check_bool, check_int, check_rate, known_value
+from lmkeras.layers.initializers import clone_initializer, get_initializer
 from lmkeras.layers.positional import RotaryEmbedding
 
 # Added to the scores of masked keys before the softmax (in float32): exp(-1e9) is exactly 0.
 MASK_VALUE = -1e9
+
+
+def _check_static_int(name, value, minimum):
+    """Check a size given as a Python or NumPy value; a tensor (traced code) passes as it is."""
+    if isinstance(value, (bool, int, float, str, np.number)) or value is None:
+        check_int(name, value, minimum)
+
+
+def _broadcastable(shape, target):
+    """Whether `shape` broadcasts to `target`, where None (unknown) matches anything."""
+    if len(shape) > len(target):
+        return False
+    pairs = zip(reversed(shape), reversed(target))
+    return all(a is None or b is None or a == b or a == 1 for a, b in pairs)
 
 
 def causal_mask(query_length, key_length=None, offset=0):
@@ -40,7 +54,10 @@ def causal_mask(query_length, key_length=None, offset=0):
     >>> ops.convert_to_numpy(causal_mask(3)).astype(int).tolist()
     [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
     """
+    _check_static_int("query_length", query_length, 1)
     key_length = query_length if key_length is None else key_length
+    _check_static_int("key_length", key_length, 1)
+    _check_static_int("offset", offset, 0)
     rows = ops.arange(query_length, dtype="int32")[:, None] + ops.cast(offset, "int32")
     cols = ops.arange(key_length, dtype="int32")[None, :]
     return ops.greater_equal(rows, cols)
@@ -67,6 +84,22 @@ def scaled_dot_product_attention(query, key, value, mask=None, dropout=None, tra
     >>> ops.convert_to_numpy(w).tolist()
     [[[0.5, 0.5], [0.5, 0.5]]]
     """
+    q, k, v = (tuple(t.shape) for t in (query, key, value))
+    if None not in (q[-1], k[-1]) and q[-1] != k[-1]:
+        raise ValueError(
+            f"`query` and `key` must have the same depth (last axis); received query shape {q} "
+            f"and key shape {k}."
+        )
+    if None not in (k[-2], v[-2]) and k[-2] != v[-2]:
+        raise ValueError(
+            f"`value` must have as many positions as `key`; received value shape {v} and key "
+            f"shape {k}."
+        )
+    if mask is not None and not _broadcastable(tuple(mask.shape), (*q[:-1], k[-2])):
+        raise ValueError(
+            f"`mask` must broadcast to the scores' shape {(*q[:-1], k[-2])} (..., Tq, Tk); "
+            f"received mask shape {tuple(mask.shape)}."
+        )
     scores = ops.matmul(query, ops.swapaxes(key, -1, -2))  # (..., Tq, Tk)
     return _weigh_values(scores, query.shape[-1], value, mask, dropout, training)
 
@@ -166,7 +199,7 @@ class MultiHeadAttention(keras.layers.Layer):
                 f"`rotary=True` needs an even `head_dim`; received head_dim={head_dim}."
             )
         self.rotary_max_wavelength = check_int("rotary_max_wavelength", rotary_max_wavelength)
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.kernel_initializer = get_initializer("kernel_initializer", kernel_initializer)
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         value_shape = query_shape if value_shape is None else value_shape
@@ -209,6 +242,8 @@ class MultiHeadAttention(keras.layers.Layer):
         The one place that knows the cache layout: heads come before positions, the layout the
         attention matmuls read in place (see `_attend_to_cache`).
         """
+        _check_static_int("batch_size", batch_size, 1)
+        _check_static_int("max_length", max_length, 0)
         shape = (batch_size, 2, self.num_heads, max_length, self.head_dim)
         return ops.zeros(shape, dtype or self.compute_dtype)
 
@@ -220,7 +255,7 @@ class MultiHeadAttention(keras.layers.Layer):
     def grow_cache(self, cache, max_length):
         """`cache` padded with empty positions to hold `max_length` (kept contents unchanged)."""
         self.check_cache(cache)
-        extra = max_length - self.cache_length(cache)
+        extra = check_int("max_length", max_length, 0) - self.cache_length(cache)
         if extra < 0:
             raise ValueError(
                 f"`max_length` must be at least the cache's length {self.cache_length(cache)}; "
@@ -242,6 +277,16 @@ class MultiHeadAttention(keras.layers.Layer):
         training=None,
     ):
         start = 0 if cache_index is None else cache_index
+        if cache is not None:
+            if value is not None or key is not None:
+                raise ValueError(
+                    "`value` and `key` must be None with a `cache`: the cache holds this "
+                    "layer's self-attention keys and values; received "
+                    f"value={None if value is None else tuple(value.shape)}, "
+                    f"key={None if key is None else tuple(key.shape)}."
+                )
+            # Before anything is written: a write past the end is clipped silently by XLA.
+            self.check_cache(cache, cache_index, new_tokens=query.shape[1])
         q = self.query_dense(query)  # (B, Tq, H, D)
         head_major = cache is not None or key_value is not None
         if key_value is None:
@@ -252,7 +297,6 @@ class MultiHeadAttention(keras.layers.Layer):
             q = self.rotary_layer(q, start_index=start)
             k = self.rotary_layer(k, start_index=start)
         if cache is not None:
-            self.check_cache(cache, cache_index)
             # One in-place write of the new positions (stacking the whole cache would copy it).
             zero = ops.zeros((), "int32")
             new = ops.transpose(ops.stack([k, v], axis=1), (0, 1, 3, 2, 4))  # (B, 2, H, Tq, D)
@@ -297,8 +341,16 @@ class MultiHeadAttention(keras.layers.Layer):
             outputs += (cache,)
         return outputs[0] if len(outputs) == 1 else outputs
 
-    def check_cache(self, cache, cache_index=None):
-        """Refuse a cache of the wrong layout, or one too short for a known `cache_index`."""
+    def check_cache(self, cache, cache_index=None, new_tokens=0):
+        """Refuse a cache of the wrong layout, or a write that would not fit in it.
+
+        Args:
+            cache: a tensor from `empty_cache`.
+            cache_index: int, scalar int tensor or None. Positions already in the cache; its
+                value is checked when it can be read (an int, an eager tensor). Inside compiled
+                code the caller checks before entering, as `gpt_step_fn` does.
+            new_tokens: int or None. Positions about to be written at `cache_index`.
+        """
         shape = tuple(cache.shape)
         expected = (2, self.num_heads, self.head_dim)
         if len(shape) != 5 or (shape[1], shape[2], shape[4]) != expected:
@@ -306,11 +358,15 @@ class MultiHeadAttention(keras.layers.Layer):
                 f"`cache` must have shape (batch, 2, num_heads={self.num_heads}, max_length, "
                 f"head_dim={self.head_dim}); received shape {shape}."
             )
-        known = isinstance(cache_index, (int, np.integer)) and shape[3] is not None
-        if known and not 0 <= cache_index <= shape[3]:
+        index = None if cache_index is None else known_value(cache_index)
+        if index is None or index.ndim or shape[3] is None:
+            return
+        index, new_tokens = int(index), new_tokens or 0
+        if index < 0 or index + new_tokens > shape[3]:
             raise ValueError(
-                f"`cache_index` must be in [0, {shape[3]}] (the cache length); received "
-                f"cache_index={cache_index}."
+                f"`cache_index` + the new tokens must fit the cache of length {shape[3]}: "
+                f"received cache_index={index} and {new_tokens} new token(s). Nothing was "
+                f"written; start a fresh cache or a longer one (`grow_cache`)."
             )
 
     def project_key_value(self, value, key=None):

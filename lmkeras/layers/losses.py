@@ -35,6 +35,12 @@ class MaskedCrossEntropy(keras.losses.Loss):
         self.label_smoothing = check_rate("label_smoothing", label_smoothing)
 
     def call(self, y_true, y_pred):
+        if len(y_pred.shape) != len(y_true.shape) + 1:
+            raise ValueError(
+                f"`y_pred` must be logits (batch, length, vocabulary) for targets (batch, "
+                f"length); received y_pred shape {tuple(y_pred.shape)} and y_true shape "
+                f"{tuple(y_true.shape)}."
+            )
         y_true = ops.cast(y_true, "int32")
         log_probs = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
         picked = ops.take_along_axis(log_probs, y_true[..., None], axis=-1)[..., 0]

@@ -13,7 +13,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from lmkeras._checks import check_int
+from lmkeras._checks import check_int, known_value
+from lmkeras.layers.initializers import get_initializer
 
 
 def _positions(inputs, start_index):
@@ -105,7 +106,25 @@ class PositionEmbedding(keras.layers.Layer):
         self.sequence_length = sequence_length
         if initializer is None:
             initializer = keras.initializers.RandomNormal(stddev=0.02)
-        self.initializer = keras.initializers.get(initializer)
+        self.initializer = get_initializer("initializer", initializer)
+
+    def _check_positions(self, length, start_index=0):
+        """Refuse positions past the table when they are known (eager calls, fixed shapes).
+
+        A compiled gather out of range returns zeros on CPU and garbage on GPU without a word;
+        the cached generators check their position before entering compiled code.
+        """
+        start = known_value(start_index)
+        if length is None or start is None or start.ndim:
+            return
+        start = int(start)
+        if start < 0:
+            raise ValueError(f"`start_index` must be ≥ 0; received start_index={start}.")
+        if start + length > self.sequence_length:
+            raise ValueError(
+                f"`inputs` has {length} positions from start_index={start}, past this "
+                f"PositionEmbedding's table of sequence_length={self.sequence_length} positions."
+            )
 
     def build(self, inputs_shape):
         self.embeddings = self.add_weight(
@@ -115,6 +134,7 @@ class PositionEmbedding(keras.layers.Layer):
         )
 
     def call(self, inputs, start_index=0):
+        self._check_positions(inputs.shape[1], start_index)
         positions = ops.arange(ops.shape(inputs)[1], dtype="int32") + ops.cast(start_index, "int32")
         # A gather, not a slice: XLA on TensorFlow treats a slice's start as a compile-time
         # constant and recompiled the whole cached step for every new position (~2 s a token).
@@ -122,6 +142,7 @@ class PositionEmbedding(keras.layers.Layer):
         return ops.broadcast_to(ops.cast(table, self.compute_dtype)[None], ops.shape(inputs))
 
     def compute_output_shape(self, inputs_shape):
+        self._check_positions(inputs_shape[1])
         return inputs_shape
 
     def get_config(self):
@@ -166,6 +187,11 @@ class RotaryEmbedding(keras.layers.Layer):
 
     def call(self, inputs, start_index=0):
         dim = inputs.shape[-1]
+        if len(inputs.shape) not in (3, 4):
+            raise ValueError(
+                f"`inputs` must have shape (batch, T, d) or (batch, T, heads, d); received shape "
+                f"{tuple(inputs.shape)}."
+            )
         angles = _angles(inputs, start_index, self.max_wavelength, "RotaryEmbedding")
         angles = ops.concatenate([angles, angles], axis=-1)  # (T, d)
         shape = (1, -1, 1, dim) if len(inputs.shape) == 4 else (1, -1, dim)

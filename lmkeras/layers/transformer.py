@@ -16,7 +16,7 @@ from keras import ops
 
 from lmkeras._checks import check_bool, check_choice, check_int, check_positive, check_rate
 from lmkeras.layers.attention import MultiHeadAttention
-from lmkeras.layers.initializers import clone_initializer
+from lmkeras.layers.initializers import clone_initializer, get_initializer
 
 ACTIVATIONS = ("gelu", "gelu_tanh", "relu", "relu_squared", "silu", "tanh")
 
@@ -70,7 +70,7 @@ class FeedForward(keras.layers.Layer):
         self.dropout = check_rate("dropout", dropout)
         activation_function(activation)
         self.activation = activation
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.kernel_initializer = get_initializer("kernel_initializer", kernel_initializer)
 
     def build(self, inputs_shape):
         policy = self.dtype_policy
@@ -109,6 +109,20 @@ def _arguments(layer, names):
             for name, value in ((n, getattr(layer, n)) for n in names)}  # fmt: skip
 
 
+def _check_mask(name, mask, sequence):
+    """A padding mask `(batch, S)` for `sequence` `(batch, S, width)` (unknown sizes pass)."""
+    if mask is None:
+        return
+    expected, received = tuple(sequence.shape[:2]), tuple(mask.shape)
+    if len(received) != 2 or not all(
+        a is None or b is None or a == b for a, b in zip(received, expected)
+    ):
+        raise ValueError(
+            f"`{name}` must have shape (batch, S) = {expected}, one flag per position; "
+            f"received shape {received}."
+        )
+
+
 def _split(outputs):
     return (outputs[0], outputs[1:]) if isinstance(outputs, tuple) else (outputs, ())
 
@@ -132,7 +146,7 @@ class _Block(keras.layers.Layer):
         self.dropout = check_rate("dropout", dropout)
         activation_function(activation)
         self.activation = activation
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.kernel_initializer = get_initializer("kernel_initializer", kernel_initializer)
         self.layer_norm_epsilon = check_positive("layer_norm_epsilon", layer_norm_epsilon)
 
     def _head_dim(self, inputs_shape):
@@ -222,6 +236,7 @@ class TransformerEncoderBlock(_Block):
         self._build_mlp(inputs_shape)
 
     def call(self, inputs, padding_mask=None, return_attention_scores=False, training=None):
+        _check_mask("padding_mask", padding_mask, inputs)
         mask = None if padding_mask is None else ops.cast(padding_mask, "bool")[:, None, :]
         attended, extras = _split(
             self.attention(
@@ -337,6 +352,8 @@ class TransformerDecoderBlock(_Block):
                     "A block with cross_attention=True needs `encoder_outputs` (or "
                     "`cross_key_value`); received neither."
                 )
+            if encoder_outputs is not None:
+                _check_mask("encoder_padding_mask", encoder_padding_mask, encoder_outputs)
             mask = encoder_padding_mask
             if mask is not None:
                 mask = ops.cast(mask, "bool")[:, None, :]  # (B, 1, S): hide padded keys
@@ -387,7 +404,7 @@ class TiedEmbedding(keras.layers.Layer):
         self.output_dim = check_int("output_dim", output_dim)
         if initializer is None:
             initializer = keras.initializers.RandomNormal(stddev=0.02)
-        self.initializer = keras.initializers.get(initializer)
+        self.initializer = get_initializer("initializer", initializer)
 
     def build(self, inputs_shape=None):
         self.embeddings = self.add_weight(
@@ -398,6 +415,11 @@ class TiedEmbedding(keras.layers.Layer):
 
     def call(self, inputs, reverse=False):
         if reverse:
+            if inputs.shape[-1] not in (None, self.output_dim):
+                raise ValueError(
+                    f"`inputs` must have width output_dim={self.output_dim} to map back to "
+                    f"logits; received shape {tuple(inputs.shape)}."
+                )
             table = ops.cast(self.embeddings, inputs.dtype)
             return ops.cast(ops.matmul(inputs, ops.transpose(table)), "float32")
         return ops.cast(

@@ -28,8 +28,10 @@ from lmkeras._checks import (
     check_positive,
     check_rate,
     check_token_ids,
+    check_type,
 )
 from lmkeras.backend import compile_step, loop_seed
+from lmkeras.layers.initializers import get_initializer
 from lmkeras.layers.positional import PositionEmbedding, SinusoidalEncoding
 from lmkeras.layers.transformer import (
     TiedEmbedding,
@@ -101,6 +103,7 @@ def build_gpt(
     check_bool("tie_weights", tie_weights)
     activation_function(activation)
     check_positive("layer_norm_epsilon", layer_norm_epsilon)
+    get_initializer("kernel_initializer", kernel_initializer)
 
     ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     tokens = TiedEmbedding(vocabulary_size, hidden_dim, name="token_embedding")
@@ -159,6 +162,7 @@ class GPTParts(NamedTuple):
 
 def gpt_parts(model: keras.Model) -> GPTParts:
     """The one place that knows the layer names `build_gpt` gives; refuses any other model."""
+    check_type("model", model, keras.Model, "a keras.Model built by `build_gpt`")
     layers = {layer.name: layer for layer in model.layers}
     if not isinstance(layers.get("token_embedding"), TiedEmbedding) or "final_norm" not in layers:
         raise TypeError(
@@ -348,9 +352,19 @@ def gpt_generate(
         )
     run, seed_generator = compiled[key]
     if keras.backend.backend() == "jax":
-        return run(prompt, ops.convert_to_tensor(np.array([seed, 0], "uint32")))  # a raw key
-    seed_generator.state.assign(ops.convert_to_tensor([seed, 0], seed_generator.state.dtype))
-    return run(prompt, None)
+        ids, finite = run(prompt, ops.convert_to_tensor(np.array([seed, 0], "uint32")))  # raw key
+    else:
+        seed_generator.state.assign(ops.convert_to_tensor([seed, 0], seed_generator.state.dtype))
+        ids, finite = run(prompt, None)
+    # A compiled loop cannot raise, so it carries a flag; its cost is a reduction over the
+    # logits at each step (see benchmarks/bench_checks.py).
+    if not bool(ops.convert_to_numpy(finite)):
+        raise ValueError(
+            "The model's `logits` held NaN while generating (its weights or inputs hold NaN: a "
+            "diverged training?); tokens drawn from them would be meaningless, so none are "
+            "returned."
+        )
+    return ids
 
 
 def _argmax(logits, seed=None):
@@ -370,8 +384,12 @@ def _compile_generation(model, parts, sampler, prompt_len, total, use_cache, jit
         else:
             logits, caches = model(ids, training=False)[:, prompt_len - 1], []
 
+        def finite(logits):
+            return ops.logical_not(ops.any(ops.isnan(logits)))
+
         def body(i, carry):
-            ids, logits, caches = carry
+            ids, logits, caches, ok = carry
+            ok = ops.logical_and(ok, finite(logits))
             position = ops.cast(prompt_len + i, "int32")
             new = ops.cast(sampler(logits, seed=loop_seed(key, i)), "int32")
             ids = ops.slice_update(ids, [ops.zeros((), "int32"), position], new[:, None])
@@ -379,9 +397,11 @@ def _compile_generation(model, parts, sampler, prompt_len, total, use_cache, jit
                 logits, caches = forward(new[:, None], caches, position)
             else:
                 logits = ops.take(model(ids, training=False), position, axis=1)
-            return ids, logits, caches
+            return ids, logits, caches, ok
 
-        return ops.fori_loop(0, total - prompt_len, body, (ids, logits, caches))[0]
+        carry = (ids, logits, caches, ops.convert_to_tensor(True))
+        ids, _, _, ok = ops.fori_loop(0, total - prompt_len, body, carry)
+        return ids, ok
 
     return compile_step(run, model, jit), seed_generator
 

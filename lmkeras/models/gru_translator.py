@@ -254,6 +254,7 @@ class GRUTranslator(keras.Model):
         `0.0` each position sees the model's own previous prediction: free-running decoding.
         """
         check_float("teacher_forcing_ratio", teacher_forcing_ratio, 0.0, 1.0)
+        source_ids, decoder_inputs = self._checked_ids(source_ids, decoder_inputs)
         self._ensure_built()
         keys, state, mask = self.encode(source_ids, training=False)
         return self._decode_loop(
@@ -264,10 +265,18 @@ class GRUTranslator(keras.Model):
         """Attention weights `(batch, T, S)` (float32) under teacher forcing, for plots."""
         if not self.attention:
             raise ValueError("`attention_weights` needs a model built with attention=True.")
+        source_ids, decoder_inputs = self._checked_ids(source_ids, decoder_inputs)
         self._ensure_built()
         keys, state, mask = self.encode(source_ids, training=False)
         decoder_inputs = ops.cast(decoder_inputs, "int32")
         return self._decode_sequence(decoder_inputs, keys, state, mask, training=False)[1]
+
+    def _checked_ids(self, source_ids: Any, decoder_inputs: Any) -> tuple[Any, Any]:
+        """Both id batches checked against the vocabularies (for the eager helpers)."""
+        return (
+            check_token_ids("source_ids", source_ids, self.source_vocabulary_size, ndim=2),
+            check_token_ids("decoder_inputs", decoder_inputs, self.target_vocabulary_size, 2),
+        )
 
     def step_fn(self, source_ids: Any, use_cache: bool = True):
         """A step function of the `lmkeras.sampling` contract that translates `source_ids`.
@@ -291,7 +300,8 @@ class GRUTranslator(keras.Model):
         batch = int(ops.shape(source_ids)[0])
 
         def step_fn(new_ids, state):
-            new_ids = ops.cast(new_ids, "int32")
+            new_ids = check_token_ids("new_ids", new_ids, self.target_vocabulary_size, ndim=2)
+            new_ids = ops.convert_to_tensor(new_ids)
             if state is None:
                 rows = int(ops.shape(new_ids)[0])
                 if rows % batch:

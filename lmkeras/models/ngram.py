@@ -127,9 +127,10 @@ class NGramLM:
 
     def prob(self, history: object, token: int) -> float:
         """p(token | history) for one non-empty history (its last `order − 1` ids are used)."""
-        ids = np.asarray(history).reshape(-1).tolist()
+        ids = _as_ids(np.asarray(history).reshape(-1), self.vocabulary_size, "history").tolist()
         if not ids:
             raise ValueError("`history` must hold at least one id; received none.")
+        check_int("token", token, 0, self.vocabulary_size - 1)
         return float(np.exp(self.log_probs([*ids[-max(self.order - 1, 1) :], token])[-1]))
 
     def cross_entropy(self, ids: object) -> float:

@@ -18,7 +18,14 @@ import keras
 import numpy as np  # noqa: F401 (doctests)
 from keras import ops
 
-from lmkeras._checks import check_bool, check_choice, check_int, check_rate, check_token_ids
+from lmkeras._checks import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_rate,
+    check_token_ids,
+    check_type,
+)
 
 CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
@@ -101,6 +108,7 @@ def rnn_step_fn(model: keras.Model):
     >>> tuple(generate(rnn_step_fn(model), np.zeros((2, 3), "int32"), 4, GreedySampler()).shape)
     (2, 7)
     """
+    check_type("model", model, keras.Model, "a keras.Model built by `build_rnn_lm`")
     recurrent = [layer for layer in model.layers if isinstance(layer, tuple(CELLS.values()))]
     if not recurrent:
         raise TypeError(

@@ -177,12 +177,21 @@ class TransformerTranslator(keras.Model):
         return self.target_embedding(self.decoder_norm(x), reverse=True)
 
     def call(self, inputs, training=None):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise ValueError(
+                "`inputs` must be a pair (source_ids, decoder_inputs); received "
+                f"{type(inputs).__name__} {getattr(inputs, 'shape', '')}."
+            )
         source_ids, decoder_inputs = inputs
         encoder_outputs, source_mask = self.encode(source_ids, training=training)
         return self.decode(decoder_inputs, encoder_outputs, source_mask, training=training)
 
     def cross_attention_weights(self, source_ids, decoder_inputs):
         """Cross-attention weights of every decoder block: `(layers, batch, heads, T, S)`."""
+        source_ids = check_token_ids("source_ids", source_ids, self.source_vocabulary_size, 2)
+        decoder_inputs = check_token_ids(
+            "decoder_inputs", decoder_inputs, self.target_vocabulary_size, 2
+        )
         encoder_outputs, mask = self.encode(source_ids)
         x = self._embed(ops.cast(decoder_inputs, "int32"), self.target_embedding,
                         self.target_positions)  # fmt: skip
@@ -231,7 +240,8 @@ class TransformerTranslator(keras.Model):
         source = {}
 
         def step(new_ids, state):
-            new_ids = ops.cast(new_ids, "int32")
+            new_ids = check_token_ids("new_ids", new_ids, self.target_vocabulary_size, ndim=2)
+            new_ids = ops.convert_to_tensor(new_ids)
             rows, length = ops.shape(new_ids)
             if state is None:
                 if rows % batch:
@@ -251,8 +261,8 @@ class TransformerTranslator(keras.Model):
             ids = ops.concatenate([state["ids"], new_ids], axis=1)
             if ids.shape[1] > self.max_length:
                 raise ValueError(
-                    f"Decoding past this model's max_length={self.max_length} positions; "
-                    f"ask for fewer new tokens."
+                    f"Decoding past this model's max_length={self.max_length} positions: "
+                    f"received {ids.shape[1]} positions; ask for fewer new tokens."
                 )
             state = {**state, "ids": ids}
             if use_cache:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from lmkeras._checks import check_choice, check_int, check_type
+
 
 def build_word2vec(
     vocabulary_size: int, embedding_dim: int = 64, name: str = "word2vec"
@@ -40,9 +42,8 @@ def build_word2vec(
     >>> tuple(logits.shape)
     (2, 3)
     """
-    for arg, value in (("vocabulary_size", vocabulary_size), ("embedding_dim", embedding_dim)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"`{arg}` must be a positive int; received {arg}={value!r}.")
+    check_int("vocabulary_size", vocabulary_size)
+    check_int("embedding_dim", embedding_dim)
     target = keras.Input(shape=(), dtype="int32", name="target")
     context = keras.Input(shape=(None,), dtype="int32", name="context")
     target_vectors = keras.layers.Embedding(
@@ -71,11 +72,11 @@ def word_vectors(model: keras.Model, which: str = "target") -> np.ndarray:
     >>> word_vectors(build_word2vec(10, 4)).shape
     (10, 4)
     """
-    if which not in ("target", "context", "sum"):
-        raise ValueError(f"`which` must be 'target', 'context' or 'sum'; received {which!r}.")
+    check_choice("which", which, ("target", "context", "sum"))
+    check_type("model", model, keras.Model, "a keras.Model built by `build_word2vec`")
     names = [layer.name for layer in model.layers]
     if "target_embedding" not in names or "context_embedding" not in names:
-        raise ValueError(
+        raise TypeError(
             f"`model` must be a build_word2vec model with layers 'target_embedding' and "
             f"'context_embedding'; received a model with layers {names}."
         )

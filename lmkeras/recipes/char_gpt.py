@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from lmkeras._checks import check_int, check_positive, check_str
+from lmkeras._checks import check_float, check_int, check_positive, check_str, check_type
 from lmkeras.data import load_shakespeare, split_text
 from lmkeras.models.gpt import build_gpt
 from lmkeras.text import CharTokenizer
@@ -46,6 +46,20 @@ class CharGPTConfig:
     warmup_steps: int = 100
     min_lr_ratio: float = 0.1
     weight_decay: float = 0.1
+
+    def __post_init__(self):
+        """Refuse a field no run can use, by name, when the config is made (or replaced)."""
+        for name in ("num_layers", "num_heads", "hidden_dim", "sequence_length", "batch_size",
+                     "warmup_steps"):  # fmt: skip
+            check_int(name, getattr(self, name))
+        if self.hidden_dim % self.num_heads:
+            raise ValueError(
+                f"`num_heads` must divide `hidden_dim`; received hidden_dim={self.hidden_dim}, "
+                f"num_heads={self.num_heads}."
+            )
+        check_positive("learning_rate", self.learning_rate)
+        check_float("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0)
+        check_float("weight_decay", self.weight_decay, 0.0)
 
     def model_kwargs(self) -> dict:
         """Keyword arguments of `build_gpt` (besides the vocabulary size)."""
@@ -92,11 +106,17 @@ def train_char_gpt(
     check_positive("seconds", seconds)
     check_int("verbose", verbose, 0, 2)
     config = CharGPTConfig() if config is None else config
-    if not isinstance(config, CharGPTConfig):
-        raise TypeError(f"`config` must be a CharGPTConfig or None; received {config!r}.")
+    check_type("config", config, CharGPTConfig, "a CharGPTConfig or None")
     text = load_shakespeare() if text is None else check_str("text", text)
     tokenizer = CharTokenizer.from_text(text)
     train_text, validation_text = split_text(text, 0.1)
+    length, batch = config.sequence_length, config.batch_size
+    if len(validation_text) < length * batch + 1 or len(train_text) < length + 2:
+        raise ValueError(
+            f"`text` has {len(text)} characters: too few for the recipe, whose last 10% "
+            f"(validation) must hold at least sequence_length × batch_size + 1 = "
+            f"{length * batch + 1} characters (sequence_length={length}, batch_size={batch})."
+        )
     train_ids, val_ids = tokenizer.encode(train_text), tokenizer.encode(validation_text)
     model = build_gpt(tokenizer.vocabulary_size, **config.model_kwargs())
     training = config.training_kwargs()

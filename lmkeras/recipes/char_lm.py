@@ -11,7 +11,16 @@ from typing import Any
 
 import keras
 
-from lmkeras._checks import check_choice, check_str
+from lmkeras._checks import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_positive,
+    check_rate,
+    check_str,
+    check_type,
+    describe,
+)
 from lmkeras.datasets.windows import char_lm_dataset
 from lmkeras.models.rnn import build_rnn_lm
 from lmkeras.text import CharTokenizer
@@ -54,6 +63,23 @@ class CharLMConfig:
     steps_per_epoch: int = 200
     keep_best: bool = True
     seed: int = 42
+
+    def __post_init__(self):
+        """Refuse a field no run can use, by name, when the config is made."""
+        check_choice("cell", self.cell, ("gru", "lstm"))
+        for name in ("embedding_dim", "units", "num_layers", "sequence_length", "batch_size",
+                     "steps_per_epoch"):  # fmt: skip
+            check_int(name, getattr(self, name))
+        check_rate("dropout", self.dropout)
+        check_positive("learning_rate", self.learning_rate)
+        check_positive("clipnorm", self.clipnorm)
+        if not (isinstance(self.jit_compile, bool) or self.jit_compile == "auto"):
+            raise ValueError(
+                f"`jit_compile` must be True, False or 'auto'; received "
+                f"jit_compile={describe(self.jit_compile)}."
+            )
+        check_bool("keep_best", self.keep_best)
+        check_int("seed", self.seed, 0)
 
 
 @dataclass
@@ -110,9 +136,32 @@ def train_char_lm(
     """
     check_str("train_text", train_text)
     check_str("validation_text", validation_text)
-    config = config or CharLMConfig()
-    check_choice("config.cell", config.cell, ("gru", "lstm"))
-    tokenizer = tokenizer or CharTokenizer.from_text(train_text + validation_text)
+    check_positive("seconds", seconds)
+    config = CharLMConfig() if config is None else config
+    check_type("config", config, CharLMConfig, "a CharLMConfig or None")
+    check_int("verbose", verbose, 0, 2)
+    length, batch = config.sequence_length, config.batch_size
+    if len(validation_text) < length + 1:
+        raise ValueError(
+            f"`validation_text` has {len(validation_text)} characters; one validation window "
+            f"needs at least sequence_length + 1 = {length + 1}."
+        )
+    if len(train_text) < length * batch + 1:
+        raise ValueError(
+            f"`train_text` has {len(train_text)} characters; one training batch needs at least "
+            f"sequence_length × batch_size + 1 = {length * batch + 1}."
+        )
+    if tokenizer is None:
+        tokenizer = CharTokenizer.from_text(train_text + validation_text)
+    check_type("tokenizer", tokenizer, CharTokenizer, "a CharTokenizer or None")
+    if tokenizer.unknown == "error":
+        for name, text in (("train_text", train_text), ("validation_text", validation_text)):
+            missing = sorted(set(text) - set(tokenizer.vocabulary))
+            if missing:
+                raise ValueError(
+                    f"`{name}` holds {len(missing)} character(s) not in the vocabulary of "
+                    f"`tokenizer`: {missing[:10]!r}."
+                )
     keras.utils.set_random_seed(config.seed)
     train = char_lm_dataset(
         train_text, tokenizer, config.sequence_length, config.batch_size, seed=config.seed

@@ -17,7 +17,17 @@ import numpy as np
 from keras import ops
 
 from lmkeras import sampling
-from lmkeras._checks import check_bool, check_float, check_int, check_positive, check_texts
+from lmkeras._checks import (
+    check_bool,
+    check_float,
+    check_int,
+    check_optional_int,
+    check_pairs,
+    check_positive,
+    check_texts,
+    check_type,
+    describe,
+)
 from lmkeras.data import load_spa_eng_split
 from lmkeras.datasets.translation import (
     END_ID,
@@ -29,6 +39,26 @@ from lmkeras.datasets.translation import (
     translation_dataset,
 )
 from lmkeras.layers.losses import MaskedCrossEntropy
+
+
+def _check_translator(model, encoder: PairEncoder, model_type=None) -> None:
+    """A course translator whose vocabularies are the encoder's (else ids fall outside a table)."""
+    if not callable(getattr(model, "step_fn", None)) or (
+        model_type is not None and not isinstance(model, model_type)
+    ):
+        raise TypeError(
+            f"`model` must be a course translator with a `step_fn` method (GRUTranslator, "
+            f"TransformerTranslator); received {type(model).__name__} {describe(model)}."
+        )
+    check_type("encoder", encoder, PairEncoder, "the PairEncoder the model was built for")
+    for side in ("source", "target"):
+        ours = getattr(encoder, f"{side}_vocabulary_size")
+        theirs = getattr(model, f"{side}_vocabulary_size", ours)
+        if theirs != ours:
+            raise ValueError(
+                f"`model` has {side}_vocabulary_size={theirs}, but the encoder's {side} "
+                f"vocabulary holds {ours} ids: build the model with the encoder's sizes."
+            )
 
 
 @dataclass(frozen=True)
@@ -69,10 +99,14 @@ def spa_eng_task(
     Returns:
         `TranslationTask`.
     """
+    check_int("source_vocabulary_size", source_vocabulary_size, 3)
+    check_int("target_vocabulary_size", target_vocabulary_size, 5)
+    check_int("max_train_words", max_train_words)
+    check_optional_int("train_size", train_size)
     split = load_spa_eng_split()
     train = swap_pairs(split.train)
     if train_size is not None:
-        train = train[: check_int("train_size", train_size, 1)]
+        train = train[:train_size]
     encoder = PairEncoder.from_pairs(train, source_vocabulary_size, target_vocabulary_size)
     train, dropped_train = filter_pairs(train, max_train_words)
     validation, dropped_validation = filter_pairs(swap_pairs(split.validation), max_train_words)
@@ -111,6 +145,7 @@ def translate(
     Returns:
         list of str, one normalised translation per source, in order.
     """
+    _check_translator(model, encoder)
     check_int("num_beams", num_beams, 1)
     check_int("batch_size", batch_size, 1)
     if max_new_tokens is not None:
@@ -178,7 +213,10 @@ def fit_translator(
         weight_decay: float ≥ 0. AdamW's decoupled weight decay. Defaults to `0.01`.
         label_smoothing: float in [0, 1). Spread this much probability over the vocabulary
             in the targets (Szegedy et al., 2016). Defaults to `0.0`.
-        jit_compile: passed to `model.compile`. Defaults to `"auto"`.
+        jit_compile: passed to `model.compile` (XLA on TensorFlow and JAX). Defaults to
+            `"auto"`. On PyTorch the steps run eagerly whatever it says: the batches vary in
+            length, and `torch.compile` recompiles for every new shape (15× slower than eager
+            on a tiny translator, same losses) until it hits its recompile limit.
         callbacks: extra Keras callbacks.
         verbose: `fit`'s verbosity. Defaults to `2` (one line per epoch).
         seed: int. Shuffling seed. Defaults to `0`.
@@ -186,11 +224,25 @@ def fit_translator(
     Returns:
         The `History` of `model.fit`.
     """
+    _check_translator(model, encoder, keras.Model)
     check_int("epochs", epochs, 1)
     check_positive("learning_rate", learning_rate)
     check_float("warmup_fraction", warmup_fraction, 0.0, 1.0, high_open=True)
     check_float("weight_decay", weight_decay, 0.0)
     MaskedCrossEntropy(label_smoothing)  # refuses a bad label_smoothing before any work
+    train_pairs = check_pairs("train_pairs", train_pairs)
+    if validation_pairs is not None:
+        validation_pairs = check_pairs("validation_pairs", validation_pairs, allow_empty=True)
+    check_int("seed", seed, 0)
+    if not (isinstance(jit_compile, bool) or jit_compile == "auto"):
+        raise ValueError(
+            f"`jit_compile` must be True, False or 'auto'; received "
+            f"jit_compile={describe(jit_compile)}."
+        )
+    if verbose not in (0, 1, 2, "auto") or isinstance(verbose, bool):
+        raise ValueError(
+            f"`verbose` must be 0, 1, 2 or 'auto'; received verbose={describe(verbose)}."
+        )
     train = translation_dataset(encoder, train_pairs, batch_size, shuffle=True, seed=seed)
     validation = None
     if validation_pairs:
@@ -207,7 +259,7 @@ def fit_translator(
     model.compile(
         optimizer=keras.optimizers.AdamW(schedule, weight_decay=weight_decay),
         loss=MaskedCrossEntropy(label_smoothing),
-        jit_compile=jit_compile,
+        jit_compile=False if keras.backend.backend() == "torch" else jit_compile,
     )
     return model.fit(
         train,
