@@ -1,5 +1,5 @@
-"""Bad inputs of the chapter recipes (`lmkeras.recipes.char_lm`, `char_gpt`, `translation`,
-`multihost_gpt`): every one is refused before any data is loaded or any model trained."""
+"""Bad inputs of the chapter recipes (`lmkeras.recipes.char_lm`, `char_gpt`, `translation`):
+every one is refused before any data is loaded or any model trained."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import functools
 
 from lmkeras.datasets.translation import PairEncoder
 from lmkeras.models.transformer_translator import TransformerTranslator
-from lmkeras.recipes import char_gpt, char_lm, multihost_gpt
+from lmkeras.recipes import char_gpt, char_lm
 from lmkeras.recipes import translation as tr
 from lmkeras.text import CharTokenizer
 from tests.bad_inputs import bad, check_refused, table
@@ -78,11 +78,6 @@ RECIPES_ROWS = [
     bad(char_gpt.train_char_gpt, lambda: gpt(verbose=3), ValueError, "verbose=3"),
     bad(char_gpt.train_char_gpt, lambda: gpt(text=TEXT[:100]), ValueError, "`text`",
         "100 characters", "sequence_length=128"),
-    bad(multihost_gpt.Preempt, lambda: multihost_gpt.Preempt(0), ValueError, "epoch=0"),
-    bad(multihost_gpt.launch_local, lambda: multihost_gpt.launch_local(0), ValueError,
-        "num_processes=0"),
-    bad(multihost_gpt.launch_local, lambda: multihost_gpt.launch_local(1, backend="torch"),
-        ValueError, "backend='torch'"),
 ]  # fmt: skip
 
 TRANSLATION_ROWS = [
