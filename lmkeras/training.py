@@ -202,6 +202,13 @@ def _lr_factor(fraction, step, warmup_steps, min_ratio):
     return warm * (min_ratio + (1 - min_ratio) * cosine)
 
 
+def _test_loss(model, x, y):
+    """The loss of one batch alone: Keras before 3.15 kept averaging across `test_on_batch`
+    calls unless the metrics were reset (Colab ships 3.13)."""
+    model.reset_metrics()
+    return model.test_on_batch(x, y)
+
+
 def _windows(ids, starts, length):
     return ids[starts[:, None] + np.arange(length)]
 
@@ -393,7 +400,7 @@ def train_with_time_budget(
             shown = min(int(clock), int(seconds))
             progress.update(shown, [("loss", float(loss))])
         if clock >= next_eval or clock >= seconds or step >= total:
-            val = [model.test_on_batch(_windows(validation_ids, s, sequence_length),
+            val = [_test_loss(model, _windows(validation_ids, s, sequence_length),
                                        _windows(validation_ids, s + 1, sequence_length))
                    for s in val_starts]  # fmt: skip
             for key, value in (("seconds", clock), ("step", step),
@@ -425,7 +432,7 @@ def evaluate_loss(model, ids, sequence_length, batch_size=32):
             f"{sequence_length * batch_size} ids; received {len(ids)}."
         )
     starts = np.arange(count) * sequence_length
-    losses = [model.test_on_batch(_windows(ids, s, sequence_length),
+    losses = [_test_loss(model, _windows(ids, s, sequence_length),
                                   _windows(ids, s + 1, sequence_length))
               for s in starts.reshape(-1, batch_size)]  # fmt: skip
     return float(np.mean(losses))

@@ -141,6 +141,12 @@ LEGACY_MODELS = ["gpt", "gpt_rope_untied", "rnn_lm", "word2vec", "gru_translator
                  "transformer_translator"]  # fmt: skip
 
 
+# The fixtures were written by Keras 3.15, whose initializer configs older Keras cannot read
+# (Colab's 3.13 refuses GlorotUniform's `input_axes`): a Keras limit, not lmkeras'.
+KERAS_READS_FIXTURES = tuple(int(p) for p in keras.__version__.split(".")[:2]) >= (3, 15)
+
+
+@pytest.mark.skipif(not KERAS_READS_FIXTURES, reason="fixtures written by Keras 3.15")
 @pytest.mark.parametrize("name", LEGACY_MODELS)
 def test_models_saved_before_the_layout_change_still_load_with_equal_outputs(name):
     """Files written by lmkeras 0.1 (commit 43e6815), before modules moved and
@@ -153,7 +159,7 @@ def test_models_saved_before_the_layout_change_still_load_with_equal_outputs(nam
 
 def test_a_fresh_process_loads_every_course_model_after_import_lmkeras(tmp_path):
     """`import lmkeras` then `keras.saving.load_model(path)`: no submodule import needed."""
-    paths = [str(LEGACY / f"{name}.keras") for name in LEGACY_MODELS]
+    paths = [str(LEGACY / f"{name}.keras") for name in LEGACY_MODELS if KERAS_READS_FIXTURES]
     fresh = {
         "gpt_gelu_tanh": build_gpt(11, 8, 1, 2, 8, activation="gelu_tanh", tie_weights=False),
         "rnn": build_rnn_lm(11, 4, 6),
