@@ -154,7 +154,8 @@ def test_models_saved_before_the_layout_change_still_load_with_equal_outputs(nam
     arrays = np.load(LEGACY / "expected.npz")
     model = lmkeras.load_model(LEGACY / f"{name}.keras")
     outputs = keras.ops.convert_to_numpy(model(_legacy_input(arrays, name), training=False))
-    np.testing.assert_allclose(outputs, arrays[f"{name}/output"], atol=1e-6, rtol=0)
+    # The fixtures were written on TensorFlow; JAX and PyTorch round float32 differently.
+    np.testing.assert_allclose(outputs, arrays[f"{name}/output"], atol=1e-5, rtol=0)
 
 
 def test_a_fresh_process_loads_every_course_model_after_import_lmkeras(tmp_path):
