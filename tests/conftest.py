@@ -22,5 +22,6 @@ def data_dir() -> str:
         )
     return folder
 
+
 # Scripts that made the committed fixtures (they need packages CI does not install).
 collect_ignore_glob = ["data/*"]
