@@ -20,9 +20,56 @@ side effects: no downloads, no printing, no global seeds.
 
 __version__ = "0.2.0"
 
-import keras as _keras
+import os as _os
 
-from lmkeras import layers, models, training  # noqa: F401  (registers the saved classes)
+# TensorFlow's C++ start-up lines (oneDNN notice, "could not find cuda drivers", cuInit) read as
+# errors to a student: hide them unless the user chose a level. This runs before `keras` starts
+# TensorFlow, which is why each notebook's first cell imports lmkeras before keras.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _start_tensorflow_quietly() -> None:
+    """Import TensorFlow, applying TF_CPP_MIN_LOG_LEVEL also to the lines it logs before it
+    reads that variable (absl's "before InitializeLog" lines, which the variable misses)."""
+    import importlib.util
+    import re
+    import sys
+    import tempfile
+
+    if "tensorflow" in sys.modules or importlib.util.find_spec("tensorflow") is None:
+        return
+    level = _os.environ["TF_CPP_MIN_LOG_LEVEL"]
+    hidden = "IWE"[: int(level)] if level.isdigit() else ""  # 1: INFO, 2: +WARNING, 3: +ERROR
+    sys.stderr.flush()
+    try:
+        saved = _os.dup(2)
+    except OSError:  # no stderr to filter (e.g. a GUI process)
+        return
+    with tempfile.TemporaryFile() as log:
+        _os.dup2(log.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        finally:
+            _os.dup2(saved, 2)
+            _os.close(saved)
+            log.seek(0)
+            lines = log.read().decode(errors="replace").splitlines(keepends=True)
+    kept, dropping = [], False
+    for line in lines:  # a line without a severity prefix continues the one before
+        if line.startswith("WARNING: All log messages before absl::InitializeLog()"):
+            dropping = bool(hidden)
+        elif re.match(r"[IWEF]\d{4} ", line):
+            dropping = line[0] in hidden
+        if not dropping:
+            kept.append(line)
+    sys.stderr.write("".join(kept))
+
+
+_start_tensorflow_quietly()
+
+import keras as _keras  # noqa: E402
+
+from lmkeras import layers, models, training  # noqa: E402, F401  (registers the saved classes)
 
 
 def load_model(path, compile: bool = True):  # noqa: A002 (Keras' own argument name)

@@ -210,6 +210,8 @@ def check_numbers(
         raise ValueError(
             f"`{name}` must be a rectangular array; received {describe(value)}."
         ) from None
+    if array.dtype.name in ("bfloat16", "float16"):  # mixed precision's (bfloat16: ml_dtypes)
+        array = array.astype("float32")
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
         raise TypeError(
             f"`{name}` must hold numbers; received dtype {array.dtype} ({describe(value)})."

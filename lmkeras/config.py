@@ -171,7 +171,7 @@ def start(seed: int = 42) -> str:
     rather than in the first cell that computes something.
 
     Args:
-        seed: int. Passed to `keras.utils.set_random_seed` (Python, NumPy and backend RNGs).
+        seed: int ≥ 0. Passed to `keras.utils.set_random_seed` (Python, NumPy and backend RNGs).
 
     Returns:
         str. One line: versions, backend, device and mode.
@@ -179,7 +179,9 @@ def start(seed: int = 42) -> str:
     import keras
 
     import lmkeras
+    from lmkeras._checks import check_int
 
+    check_int("seed", seed, 0)
     keras.utils.set_random_seed(seed)
     keras.ops.convert_to_numpy(keras.ops.ones((1,)) + 1)
     gpus = gpu_names()

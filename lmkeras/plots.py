@@ -13,7 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from lmkeras._checks import check_bool, check_int, check_numbers, check_texts, describe
+from lmkeras._checks import (
+    check_bool,
+    check_int,
+    check_numbers,
+    check_optional_int,
+    check_str,
+    check_texts,
+    describe,
+)
 
 
 def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
@@ -365,7 +373,13 @@ def plot_reconstruction_error(
     >>> ax.get_xlabel()
     'code size (bottleneck width)'
     """
+    check_numbers("code_sizes", code_sizes, ndim=1)
     sizes = list(code_sizes)
+    if not isinstance(errors, Mapping):
+        raise TypeError(
+            f"`errors` must be a dict {{method name: one error per code size}}; received "
+            f"errors={describe(errors)}."
+        )
     if not errors or any(len(values) != len(sizes) for values in errors.values()):
         raise ValueError(
             f"`errors` must map each method to one value per code size ({len(sizes)}); "
@@ -412,8 +426,23 @@ def plot_scores_by_length(
     >>> [line.get_label() for line in plot_scores_by_length(scores).get_lines()]
     ['AE']
     """
+    if not isinstance(by_length, Mapping):
+        raise TypeError(
+            f"`by_length` must be a dict {{run name: {{length: scores}}}}; received "
+            f"by_length={describe(by_length)}."
+        )
     if not by_length:
         raise ValueError("`by_length` must hold at least one run; received none.")
+    check_str("metric", metric)
+    check_optional_int("max_length", max_length)
+    for name, rows in by_length.items():
+        lacking = [n for n in rows if metric not in rows[n]]
+        if lacking:
+            raise ValueError(
+                f"`metric` must be a score of every length; received metric={metric!r}, "
+                f"which run {name!r} lacks at length {lacking[0]} (it has "
+                f"{sorted(rows[lacking[0]])})."
+            )
     ax = _axes(ax, (7, 3.5))
     for (name, rows), marker in zip(by_length.items(), "osd^v<>"):
         lengths = sorted(n for n in rows if max_length is None or n <= max_length)
@@ -453,7 +482,8 @@ def plot_code_projection(
     >>> sorted(t.get_text() for t in ax.get_legend().get_texts())
     ['question', 'statement']
     """
-    points = np.asarray(points)
+    points = check_numbers("points", points)
+    groups = check_texts("groups", groups)
     if points.ndim != 2 or points.shape[1] != 2 or len(points) != len(groups):
         raise ValueError(
             f"`points` must be (n, 2) with one group each; received {points.shape} points "

@@ -46,6 +46,9 @@ CONFIG_ROWS = [
     bad(config.environment_report,
         with_environment(config.environment_report, LMKERAS_DATA_DIR=" "), ValueError,
         "LMKERAS_DATA_DIR", "' '"),
+    bad(config.start, lambda: config.start(seed=-1), ValueError, "`seed`", "seed=-1", "≥ 0"),
+    bad(config.start, lambda: config.start(seed="42"), TypeError, "`seed`", "seed='42'"),
+    bad(config.start, lambda: config.start(seed=1.5), TypeError, "seed=1.5"),
 ]  # fmt: skip
 
 DATA_ROWS = [

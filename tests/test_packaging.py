@@ -19,6 +19,12 @@ def _names(requirements: list[str]) -> set[str]:
     return {re.split(r"[<>=!~\[; ]", r.strip(), maxsplit=1)[0].lower() for r in requirements}
 
 
+# What a student installs: the package, the notebook tools and the JAX backend (notebook 00's
+# first exercise switches to it). The README's course command, requirements.txt and
+# environment.yml must install the same.
+COURSE_EXTRAS = ("notebooks", "jax")
+
+
 def test_requirements_txt_lists_every_dependency():
     lines = [
         line.strip()
@@ -27,12 +33,23 @@ def test_requirements_txt_lists_every_dependency():
     ]
     project = _project()
     assert set(project["dependencies"]) <= set(lines)
-    assert set(project["optional-dependencies"]["notebooks"]) <= set(lines)
+    for extra in COURSE_EXTRAS:
+        assert set(project["optional-dependencies"][extra]) <= set(lines), extra
     assert "-e ." in lines
 
 
-def test_environment_yml_installs_the_package():
-    assert "-e .[notebooks,test]" in (ROOT / "environment.yml").read_text()
+def test_environment_yml_and_the_readme_install_the_course_extras():
+    extras = ",".join(COURSE_EXTRAS)
+    assert f"-e .[{extras}]" in (ROOT / "environment.yml").read_text()
+    assert f'pip install -e ".[{extras}]"' in (ROOT / "README.md").read_text()
+
+
+def test_every_backend_has_an_extra_and_pytorch_a_cpu_wheel_instruction():
+    extras = _project()["optional-dependencies"]
+    assert _names(extras["jax"]) == {"jax"} and _names(extras["torch"]) == {"torch"}
+    readme = (ROOT / "README.md").read_text()
+    assert "--index-url https://download.pytorch.org/whl/cpu" in readme
+    assert '".[torch]"' in readme
 
 
 def test_colab_constraints_satisfy_the_lower_bounds():
@@ -54,6 +71,12 @@ def test_ci_runs_the_readme_test_command():
     assert "bash tests/run.sh" in readme
     assert ci.strip().splitlines()[-1] == "bash tests/run.sh"
     assert "LMKERAS_QUICK=1" in ci and "shared/data" in ci
+
+
+def test_ci_builds_checks_and_installs_the_wheel_and_tests_every_backend():
+    run = (ROOT / "tests" / "run.sh").read_text()
+    for step in ("-m build", "twine check", "KERAS_BACKEND=jax", "KERAS_BACKEND=torch"):
+        assert step in run, step
 
 
 def test_every_notebook_is_in_the_readme_course_map():

@@ -103,8 +103,43 @@ SWEEP = {
 }
 
 
-# Chapters add their classes here (or in SWEEP above).
-EXTRA_SWEEP: dict = {}
+def _check_no_repeat_sampler():
+    from lmkeras.hub import NoRepeatNGramSampler  # imports keras_hub: only when checked
+
+    sampler = NoRepeatNGramSampler(3, sampler="top_k")
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(sampler))
+    assert type(restored) is NoRepeatNGramSampler
+    assert restored.get_config() == sampler.get_config()
+
+
+WORD_IDS = np.array([[5, 6, 7, 8, 0], [9, 4, 0, 0, 0]], "int32")
+MEAN, LOG_VAR = RNG.normal(size=(2, 3)).astype("float32"), RNG.normal(size=(2, 3)).astype("float32")
+
+# Chapters 11 (noise, the VAE's layers and loss) and 12 (LoRA, the KerasHub sampler).
+EXTRA_SWEEP: dict = {
+    "WordCorruption": lambda: testing.check_layer(
+        layers.WordCorruption,
+        {"rate": 0.3, "kinds": ["drop", "mask", "swap"], "seed": 1},
+        WORD_IDS,
+        run_fit=False,
+    ),  # fmt: skip
+    "WordDropout": lambda: testing.check_layer(
+        layers.WordDropout, {"rate": 0.25, "unknown_id": 1, "seed": 2}, WORD_IDS, run_fit=False
+    ),
+    "GaussianSampling": lambda: testing.check_layer(
+        layers.GaussianSampling, {"seed": 3}, [MEAN, LOG_VAR], run_fit=False
+    ),
+    "GaussianKL": lambda: testing.check_layer(
+        layers.GaussianKL, {"weight": 0.5, "anneal_steps": 10}, [MEAN, LOG_VAR], run_fit=False
+    ),
+    "SentenceCrossEntropy": lambda: testing.check_loss(
+        layers.SentenceCrossEntropy(), IDS, RNG.normal(size=(2, 6, 11)).astype("float32")
+    ),
+    "LoRA": lambda: testing.check_layer(
+        layers.LoRA, {"layer": keras.layers.Dense(4), "rank": 2, "alpha": 4.0}, X
+    ),
+    "NoRepeatNGramSampler": _check_no_repeat_sampler,
+}
 
 
 def _registered() -> set[str]:

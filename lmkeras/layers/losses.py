@@ -13,6 +13,26 @@ from keras import ops
 from lmkeras._checks import check_rate
 
 
+def token_cross_entropy(y_true, y_pred, label_smoothing: float = 0.0):
+    """−log p of each target token, `(batch, length)` float32, from logits `(batch, length, V)`.
+
+    Padding is not masked here: the losses that call this choose how to count real words.
+    """
+    if len(y_pred.shape) != len(y_true.shape) + 1:
+        raise ValueError(
+            f"`y_pred` must be logits (batch, length, vocabulary) for targets (batch, "
+            f"length); received y_pred shape {tuple(y_pred.shape)} and y_true shape "
+            f"{tuple(y_true.shape)}."
+        )
+    y_true = ops.cast(y_true, "int32")
+    log_probs = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
+    nll = -ops.take_along_axis(log_probs, y_true[..., None], axis=-1)[..., 0]
+    if label_smoothing:
+        uniform = -ops.mean(log_probs, axis=-1)
+        nll = (1 - label_smoothing) * nll + label_smoothing * uniform
+    return nll
+
+
 @keras.saving.register_keras_serializable(package="lmkeras")
 class MaskedCrossEntropy(keras.losses.Loss):
     """Mean next-word cross-entropy over real target words (id 0, padding, is ignored).
@@ -35,19 +55,7 @@ class MaskedCrossEntropy(keras.losses.Loss):
         self.label_smoothing = check_rate("label_smoothing", label_smoothing)
 
     def call(self, y_true, y_pred):
-        if len(y_pred.shape) != len(y_true.shape) + 1:
-            raise ValueError(
-                f"`y_pred` must be logits (batch, length, vocabulary) for targets (batch, "
-                f"length); received y_pred shape {tuple(y_pred.shape)} and y_true shape "
-                f"{tuple(y_true.shape)}."
-            )
-        y_true = ops.cast(y_true, "int32")
-        log_probs = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
-        picked = ops.take_along_axis(log_probs, y_true[..., None], axis=-1)[..., 0]
-        nll = -picked
-        if self.label_smoothing:
-            uniform = -ops.mean(log_probs, axis=-1)
-            nll = (1 - self.label_smoothing) * nll + self.label_smoothing * uniform
+        nll = token_cross_entropy(y_true, y_pred, self.label_smoothing)
         mask = ops.cast(ops.not_equal(y_true, 0), "float32")
         # One scalar: the mean over real words of the whole batch, so a batch of short
         # sentences does not weigh as much as a batch of long ones per word.

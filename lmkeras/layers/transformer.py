@@ -384,7 +384,8 @@ class TiedEmbedding(keras.layers.Layer):
 
     `layer(ids)` looks rows up; `layer(x, reverse=True)` returns x · Wᵀ, one logit per token,
     computed in float32. Sharing the table (weight tying, Press & Wolf 2017) saves
-    vocabulary × width parameters.
+    vocabulary × width parameters. Ids are not checked here: a compiled graph cannot raise, so
+    the datasets, trainers and generators check them where they enter (see `lmkeras._checks`).
 
     Args:
         vocabulary_size: int ≥ 1.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from lmkeras.layers.initializers import clone_initializer, get_initializer
-from lmkeras.layers.losses import MaskedCrossEntropy
+from lmkeras.layers.losses import MaskedCrossEntropy, token_cross_entropy
 from lmkeras.layers.transformer import (
     FeedForward,
     TiedEmbedding,
@@ -59,6 +59,8 @@ LOSSES_ROWS = [
         "label_smoothing=True"),
     bad(MaskedCrossEntropy, lambda: MaskedCrossEntropy()(np.ones((1, 2)), np.ones((1, 2))),
         ValueError, "`y_pred`", "(1, 2)", "(batch, length, vocabulary)"),
+    bad(token_cross_entropy, lambda: token_cross_entropy(np.ones((1, 2)), np.ones((1, 2, 3, 4))),
+        ValueError, "`y_pred`", "(1, 2, 3, 4)", "(batch, length, vocabulary)"),
 ]  # fmt: skip
 
 INITIALIZERS_ROWS = [
