@@ -12,7 +12,9 @@ of some row.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -99,3 +101,15 @@ def with_environment(call: Callable[[], Any], **values: str | None) -> Callable[
             return call()
 
     return run
+
+
+@functools.cache
+def empty_folder() -> str:
+    """One empty folder per test session, to point LMKERAS_DATA_DIR at."""
+    return tempfile.mkdtemp(prefix="lmkeras-empty-")
+
+
+def offline(call: Callable[[], Any], folder: str | None = None) -> Callable[[], Any]:
+    """`call` with LMKERAS_DATA_DIR pointing at `folder` (an empty one by default): a refusal
+    must come before any corpus is read."""
+    return lambda: with_environment(call, LMKERAS_DATA_DIR=folder or empty_folder())()

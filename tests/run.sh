@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the tests need and run every test: lint; the unit tests and doctests on
-# TensorFlow, the unit tests again on JAX and (the model code) on PyTorch; the notebooks in quick
+# TensorFlow, the model code's unit tests again on JAX and on PyTorch; the notebooks in quick
 # mode under nbval; the package as a user gets it (sdist and wheel built and checked, the wheel
 # installed into its own venv and imported); and the unit tests against the versions Google
 # Colab ships (constraints/colab.txt), in that venv.
@@ -19,12 +19,16 @@ PYTHON=${PYTHON:-python3}
 TORCH=${TORCH:-torch==2.13.0}
 export LMKERAS_QUICK=1 TF_CPP_MIN_LOG_LEVEL=3 PIP_DISABLE_PIP_VERSION_CHECK=1
 step() { printf '\n=== %s (%ss)\n' "$1" "$SECONDS"; }
-# Tests that do not depend on the backend run once, on TensorFlow.
-BACKEND_FREE=(
-  --ignore=tests/test_architecture.py --ignore=tests/test_packaging.py
-  --ignore=tests/test_notebook_structure.py --ignore=tests/test_notebook_outputs.py
-  --ignore=tests/test_readme_figures.py --ignore=tests/test_install_cell.py
+# The model code (layers, models, recipes, sampling, training, saving, KerasHub glue): what
+# the backend changes. Everything else (text, data, datasets, metrics, notebooks' shape and
+# outputs, packaging, distribution's child processes, doctests, `slow` tests) runs once, on
+# TensorFlow.
+MODEL_CODE=(
+  tests/layers tests/models tests/recipes tests/test_sampling.py tests/test_training.py
+  tests/test_saving.py tests/test_hub.py
 )
+# Colab's versions also change the data loaders (keras.utils.get_file) and the tokenizers.
+COLAB=("${MODEL_CODE[@]}" tests/datasets tests/test_data.py tests/test_text.py tests/test_bpe.py)
 
 step "install: .venv with the package, its test tools and PyTorch"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
@@ -62,16 +66,25 @@ step "lint: ruff"
 step "unit tests, doctests and backend-free tests: TensorFlow backend"
 KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q
 
-step "unit tests: JAX backend (not the slow ones)"
-KERAS_BACKEND=jax .venv/bin/python -m pytest -q -m "not slow" tests "${BACKEND_FREE[@]}"
-
-step "unit tests of the model code: PyTorch backend (not the slow ones)"
-KERAS_BACKEND=torch .venv/bin/python -m pytest -q -m "not slow" tests/layers tests/models \
-  tests/recipes tests/test_sampling.py tests/test_training.py tests/test_saving.py
+# The JAX and PyTorch runs go in the background beside the notebooks (separate processes, no
+# shared files: the notebooks write runs/, the tests temporary folders), so both cores work.
+step "unit tests of the model code on JAX, then on PyTorch (not the slow ones), in the background"
+(
+  KERAS_BACKEND=jax .venv/bin/python -m pytest -q -m "not slow" "${MODEL_CODE[@]}"
+  KERAS_BACKEND=torch .venv/bin/python -m pytest -q -m "not slow" "${MODEL_CODE[@]}"
+) >.backends.log 2>&1 &
+backends=$!
 
 step "notebooks: quick mode under nbval"
 KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q --nbval-lax --nbval-current-env \
   -p no:cacheprovider notebooks
+
+step "unit tests of the model code on JAX and PyTorch: results"
+if ! wait "$backends"; then
+  cat .backends.log
+  exit 1
+fi
+grep -E "(passed|failed)" .backends.log
 
 step "the wheel and Colab's versions: built, checked, installed; unit tests (not the slow ones)"
 if ! wait "$colab_install"; then
@@ -80,6 +93,6 @@ if ! wait "$colab_install"; then
 fi
 grep -E "^(Checking|wheel)" .venv-colab.log
 .venv-colab/bin/python -c "import keras, tensorflow; print('keras', keras.__version__, 'tensorflow', tensorflow.__version__)"
-KERAS_BACKEND=tensorflow .venv-colab/bin/python -m pytest -q -m "not slow" tests "${BACKEND_FREE[@]}"
+KERAS_BACKEND=tensorflow .venv-colab/bin/python -m pytest -q -m "not slow" "${COLAB[@]}"
 
 step "all green"

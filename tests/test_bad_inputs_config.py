@@ -7,12 +7,7 @@ import tempfile
 from pathlib import Path
 
 from lmkeras import config, data
-from tests.bad_inputs import bad, check_refused, table, with_environment
-
-
-@functools.cache
-def empty_folder() -> str:
-    return tempfile.mkdtemp(prefix="lmkeras-empty-")
+from tests.bad_inputs import bad, check_refused, offline, table, with_environment
 
 
 @functools.cache
@@ -20,11 +15,6 @@ def damaged_folder() -> str:
     folder = Path(tempfile.mkdtemp(prefix="lmkeras-damaged-"))
     (folder / "shakespeare.txt").write_text("First Citizen: not the real file\n", encoding="utf-8")
     return str(folder)
-
-
-def offline(call, folder=None):
-    """`call` with LMKERAS_DATA_DIR pointing at `folder` (an empty one by default)."""
-    return lambda: with_environment(call, LMKERAS_DATA_DIR=folder or empty_folder())()
 
 
 CONFIG_ROWS = [

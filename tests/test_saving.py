@@ -230,6 +230,7 @@ def _resume_gap(model, x, y, tmp_path):
     return _max_difference(model, loaded)
 
 
+@pytest.mark.slow
 def test_training_resumes_exactly_for_the_gpt_recipe(tmp_path):
     keras.utils.set_random_seed(0)
     model = build_gpt(11, sequence_length=8, num_layers=1, num_heads=2, hidden_dim=8)
@@ -237,6 +238,7 @@ def test_training_resumes_exactly_for_the_gpt_recipe(tmp_path):
     assert _resume_gap(model, IDS[:, :-1], IDS[:, 1:], tmp_path) == 0.0
 
 
+@pytest.mark.slow
 def test_training_resumes_exactly_for_the_translator_recipe(tmp_path):
     keras.utils.set_random_seed(0)
     model = _tiny_translator(TransformerTranslator)

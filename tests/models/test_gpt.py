@@ -24,6 +24,7 @@ def _ids(batch=2, length=12, seed=0):
     return np.random.default_rng(seed).integers(0, 13, (batch, length)).astype("int32")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tie_weights", [True, False])
 def test_builder_passes_the_model_checks(tie_weights):
     model = build_gpt(**TINY, dropout=0.1, tie_weights=tie_weights)
@@ -99,6 +100,7 @@ def test_compiled_loop_gives_the_tokens_of_the_python_loop(use_cache, jit):
     np.testing.assert_array_equal(ops.convert_to_numpy(got), ops.convert_to_numpy(expected))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "sampler",
     [sampling.TemperatureSampler(1.5), sampling.TopKSampler(5), sampling.TopPSampler(0.9)],

@@ -33,6 +33,7 @@ def _np(x):
 VARIANTS = [(True, True), (True, False), (False, True), (False, False)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("attention,bidirectional", VARIANTS)
 def test_shared_model_checks(attention, bidirectional):
     model = _model(attention, bidirectional, dropout=0.1)
@@ -122,6 +123,7 @@ def test_teacher_forcing_loop_at_ratio_one_equals_fast_path():
     np.testing.assert_allclose(free, _np(model((SRC, greedy_inputs))), atol=ATOL)
 
 
+@pytest.mark.slow
 def test_training_with_a_teacher_forcing_ratio_below_one():
     model = _model(dropout=0.2, teacher_forcing_ratio=0.5, seed=1)
     model.compile(keras.optimizers.Adam(1e-2), LOSS)

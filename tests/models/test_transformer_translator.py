@@ -31,6 +31,7 @@ def _np(x):
     return ops.convert_to_numpy(x)
 
 
+@pytest.mark.slow
 def test_translator_passes_the_model_checks():
     model = _model(dropout=0.1)
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)

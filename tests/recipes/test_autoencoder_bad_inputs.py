@@ -4,28 +4,17 @@ any data is loaded, any model trained or any sentence decoded."""
 from __future__ import annotations
 
 import functools
-import tempfile
 
 import numpy as np
 
 from lmkeras.models.autoencoder import build_sequence_autoencoder
 from lmkeras.recipes import autoencoder as ae
-from tests.bad_inputs import bad, check_refused, table, with_environment
+from tests.bad_inputs import bad, check_refused, offline, table
 
 S = ["the cat .", "the dog .", "a cat ?"]
 ENC = ae.sentence_encoder(S, 10)
 TASK = ae.SentenceTask(ENC, S, S, S)
 CODES = np.zeros((2, 4), "float32")
-
-
-@functools.cache
-def empty_folder() -> str:
-    return tempfile.mkdtemp(prefix="lmkeras-empty-")
-
-
-def offline(call):
-    """`call` with an empty LMKERAS_DATA_DIR: a refusal must come before any corpus is read."""
-    return lambda: with_environment(call, LMKERAS_DATA_DIR=empty_folder())()
 
 
 @functools.cache

@@ -4,30 +4,19 @@ refused before any data is loaded or any model copied or trained."""
 from __future__ import annotations
 
 import functools
-import tempfile
 
 import numpy as np
 
 from lmkeras.models.gpt import build_gpt
 from lmkeras.recipes import finetune as ft
 from lmkeras.text import CharTokenizer
-from tests.bad_inputs import bad, check_refused, table, with_environment
+from tests.bad_inputs import bad, check_refused, offline, table
 
 Config = ft.FinetuneConfig
 TOKENIZER = CharTokenizer.from_text("Go.Its' ")
 PAIRS = [("Go.", "Ve."), ("It's 5.", "Son las 5.")]
 IDS = np.zeros(64, "int32")
 DATA = {"train_ids": IDS, "validation_ids": IDS}
-
-
-@functools.cache
-def empty_folder() -> str:
-    return tempfile.mkdtemp(prefix="lmkeras-empty-")
-
-
-def offline(call):
-    """`call` with an empty LMKERAS_DATA_DIR: a refusal must come before any corpus is read."""
-    return lambda: with_environment(call, LMKERAS_DATA_DIR=empty_folder())()
 
 
 @functools.cache

@@ -9,14 +9,13 @@ import argparse
 import contextlib
 import functools
 import io
-import tempfile
 
 import numpy as np
 
 from lmkeras.models.gpt import build_gpt
 from lmkeras.recipes import multihost_gpt as mh
 from lmkeras.recipes import scaling as sc
-from tests.bad_inputs import bad, check_refused, table, with_environment
+from tests.bad_inputs import bad, check_refused, offline, table
 
 V = 10
 IDS = np.zeros(100, "int32")
@@ -36,16 +35,6 @@ def cli(main, *argv):
         if exit_.code == 2:
             raise CliError(err.getvalue().strip()) from None
         raise AssertionError(f"exit code {exit_.code}: {err.getvalue()}") from None
-
-
-@functools.cache
-def empty_folder() -> str:
-    return tempfile.mkdtemp(prefix="lmkeras-empty-")
-
-
-def offline(call):
-    """`call` with an empty LMKERAS_DATA_DIR: a refusal must come before any corpus is read."""
-    return lambda: with_environment(call, LMKERAS_DATA_DIR=empty_folder())()
 
 
 @functools.cache
