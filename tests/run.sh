@@ -41,7 +41,7 @@ step "install: .venv with the package, its test tools and PyTorch"
 (
   rm -rf dist && mkdir dist
   .venv/bin/python -m build --outdir dist . >dist/build.log 2>&1 || { cat dist/build.log; exit 1; }
-  .venv/bin/twine check --strict dist/*
+  .venv/bin/twine check --strict dist/*.whl dist/*.tar.gz
   wheel=$(ls dist/lmkeras-*.whl)
   [ -x .venv-colab/bin/python ] || "$PYTHON" -m venv .venv-colab
   .venv-colab/bin/python -m pip install -q -c constraints/colab.txt "$wheel[test]"
