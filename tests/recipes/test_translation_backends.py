@@ -37,7 +37,7 @@ def test_a_briefly_trained_translator_writes_words_on_this_backend():
     # jit_compile=True as notebook 10 asks on a CPU: XLA on TensorFlow and JAX; on PyTorch the
     # recipe trains eagerly, since torch.compile would recompile for every batch shape.
     history = fit_translator(
-        model, encoder, PAIRS * 8, None, epochs=10, batch_size=16, learning_rate=1e-2,
+        model, encoder, PAIRS * 8, None, epochs=20, batch_size=16, learning_rate=1e-2,
         jit_compile=True, verbose=0,
     )  # fmt: skip
     assert model.jit_compile == (keras.backend.backend() != "torch")
