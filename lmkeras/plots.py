@@ -43,6 +43,19 @@ def _as_history(history: Any) -> Mapping[str, Sequence[float]]:
     return values
 
 
+def _finish(ax: Any, xlabel: str, ylabel: str, title: str = "", log_y: bool = False) -> Any:
+    """The labels, scale, title, grid and legend every line plot here ends with."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if log_y:
+        ax.set_yscale("log")
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return ax
+
+
 def plot_history(
     histories: Any,
     metrics: Sequence[str] | None = None,
@@ -126,15 +139,7 @@ def plot_history(
             if metric == mark_best and values:
                 best = min(range(len(values)), key=values.__getitem__)
                 ax.plot(xs[best], values[best], "o", color=ax.get_lines()[-1].get_color())
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if log_y:
-        ax.set_yscale("log")
-    if title:
-        ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
-    return ax
+    return _finish(ax, xlabel, ylabel, title, log_y)
 
 
 def plot_bars(
@@ -389,14 +394,7 @@ def plot_reconstruction_error(
     for (name, values), marker in zip(errors.items(), "osd^v<>"):
         ax.plot(sizes, list(values), marker=marker, label=name)
     ax.set_xticks(sizes)
-    ax.set_xlabel("code size (bottleneck width)")
-    ax.set_ylabel(ylabel)
-    ax.set_yscale("log")
-    if title:
-        ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
-    return ax
+    return _finish(ax, "code size (bottleneck width)", ylabel, title, log_y=True)
 
 
 def plot_scores_by_length(
@@ -447,14 +445,9 @@ def plot_scores_by_length(
     for (name, rows), marker in zip(by_length.items(), "osd^v<>"):
         lengths = sorted(n for n in rows if max_length is None or n <= max_length)
         ax.plot(lengths, [rows[n][metric] for n in lengths], marker=marker, label=name)
-    ax.set_xlabel("sentence length (words, punctuation included)")
-    ax.set_ylabel(ylabel or metric.replace("_", " "))
     ax.set_ylim(0, 1.02)
-    if title:
-        ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
-    return ax
+    return _finish(ax, "sentence length (words, punctuation included)",
+                   ylabel or metric.replace("_", " "), title)  # fmt: skip
 
 
 def plot_code_projection(
