@@ -109,6 +109,7 @@ def test_elbo_terms_add_up_and_use_the_closed_form_kl():
     assert elbo_terms(model, ENCODER, SENTENCES, seed=1) == terms  # seeded draw of z
 
 
+@pytest.mark.slow
 def test_fit_counts_steps_decays_the_rate_and_monitors_reconstruction():
     model = _sequence()
     task = SentenceTask(ENCODER, SENTENCES, SENTENCES[:2], SENTENCES)

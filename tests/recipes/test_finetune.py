@@ -42,6 +42,7 @@ def test_modern_english_is_spa_eng_english_in_shakespeare_characters(data):
     assert text.count("\n") >= 3 and text.split("\n")[0][0].isupper()
 
 
+@pytest.mark.slow
 def test_compare_finetuning_trains_copies_and_reports_every_method(data):
     tokenizer, english = data
     keras.utils.set_random_seed(0)
