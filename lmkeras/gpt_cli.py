@@ -4,11 +4,11 @@
     lmkeras-gpt sample model.keras --prompt "ROMEO:" --top-p 0.9
 
 `train` reads tiny Shakespeare (or `--corpus FILE`, any UTF-8 text), trains the chapter-08 recipe
-for a wall-clock budget with a progress bar, prints the validation loss, and writes `model.keras`
-plus the tokenizer's vocabulary next to it (`model.keras.vocab.json`). `sample` loads both in a
-fresh process and generates with the sampler the flags choose: when prompt + new characters fit
-the model's context, with the compiled KV-cache loop (`gpt_generate`); beyond it, with
-`sampling.generate`, which slides the context.
+for a wall-clock budget with a progress bar, prints the validation loss beside what counting
+letters scores, and writes `model.keras` (weights only; `--with-optimizer` keeps AdamW's state
+too, for resuming) plus the tokenizer's vocabulary next to it (`model.keras.vocab.json`).
+`sample` loads both in a fresh process and generates with the sampler the flags choose, with
+the compiled KV-cache loop (`gpt_generate`), which slides the context past its end.
 """
 
 from __future__ import annotations
@@ -74,27 +74,56 @@ def _seed(text):
 def _parser():
     parser = _Parser(prog="lmkeras-gpt", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train a character-level GPT for a time budget")
-    train.add_argument("--corpus", default="shakespeare", help="'shakespeare' or a text file")
-    train.add_argument("--minutes", type=_positive_float, default=10.0, help="training budget")
+    train = commands.add_parser(
+        "train", help="train a character-level GPT for a time budget",
+        description="Train chapter 08's character GPT for a wall-clock budget. The first "
+        "steps compile the model (XLA), about 10-20 s on a 2-core CPU, inside the budget: "
+        "budgets under a minute are mostly compilation and warm-up.",
+    )  # fmt: skip
+    train.add_argument(
+        "--corpus", default="shakespeare", help="'shakespeare' or a UTF-8 text file "
+        "(default: %(default)s)",
+    )  # fmt: skip
+    train.add_argument(
+        "--minutes", type=_positive_float, default=10.0,
+        help="training budget, compilation included (default: %(default)s)",
+    )  # fmt: skip
     train.add_argument("--out", required=True, help="where to write the .keras model")
+    train.add_argument(
+        "--recipe", choices=("modern", "baseline"), default="modern",
+        help="'modern': rotary positions, RMSNorm, QK-norm, ReLU², Muon (chapter 08); "
+        "'baseline': GPT-2's architecture with AdamW (default: %(default)s)",
+    )  # fmt: skip
+    train.add_argument("--with-optimizer", action="store_true",
+                       help="also save the optimizer's state (to resume training; twice the "
+                       "file size)")  # fmt: skip
     train.add_argument("--layers", type=_positive_int, help="decoder blocks (recipe: 4)")
     train.add_argument("--heads", type=_positive_int, help="attention heads (recipe: 4)")
     train.add_argument("--width", type=_positive_int, help="model width (recipe: 128)")
     train.add_argument("--context", type=_positive_int, help="sequence length (recipe: 128)")
     train.add_argument("--batch-size", type=_positive_int, help="windows per step (recipe: 32)")
-    train.add_argument("--learning-rate", type=_positive_float, help="peak AdamW rate (3e-3)")
-    train.add_argument("--seed", type=_seed, default=42)
+    train.add_argument("--learning-rate", type=_positive_float,
+                       help="peak learning rate (recipe: 6e-3 modern, 3e-3 baseline)")  # fmt: skip
+    train.add_argument(
+        "--seed", type=_seed, default=42,
+        help="seed of the initial weights and batches (default: %(default)s)",
+    )  # fmt: skip
     sample = commands.add_parser("sample", help="generate text from a trained model")
     sample.add_argument("model", help="a .keras file written by `train`")
-    sample.add_argument("--prompt", default="\n", help="text to continue")
-    sample.add_argument("--tokens", type=_positive_int, default=200, help="new characters")
+    sample.add_argument("--prompt", default="\n", help="text to continue (default: a newline)")
+    sample.add_argument("--tokens", type=_positive_int, default=200,
+                        help="new characters (default: %(default)s)")  # fmt: skip
     group = sample.add_mutually_exclusive_group()
     group.add_argument("--top-p", type=_probability, help="nucleus sampling with this p in (0, 1]")
     group.add_argument("--top-k", type=_positive_int, help="sample among the k most likely")
     group.add_argument("--greedy", action="store_true", help="always the most likely")
-    sample.add_argument("--temperature", type=_positive_float, default=1.0)
-    sample.add_argument("--seed", type=_seed, default=None)
+    sample.add_argument("--temperature", type=_positive_float, default=1.0,
+                        help="divide the logits by this before sampling: < 1 is safer, > 1 "
+                        "more surprising; ignored by --greedy (default: %(default)s)")  # fmt: skip
+    sample.add_argument(
+        "--seed", type=_seed, default=None,
+        help="make the sample reproducible (default: a fresh one each run)",
+    )  # fmt: skip
     return parser
 
 
@@ -151,7 +180,8 @@ def _train(args, parser):
         ("sequence_length", args.context), ("batch_size", args.batch_size),
         ("learning_rate", args.learning_rate)) if value is not None}  # fmt: skip
     try:
-        config = CharGPTConfig().replace(**changes)
+        recipe = CharGPTConfig.modern() if args.recipe == "modern" else CharGPTConfig()
+        config = recipe.replace(**changes)
     except ValueError as error:  # e.g. --heads that do not divide --width
         parser.error(_with_flags(str(error)))
     keras.utils.set_random_seed(args.seed)
@@ -159,12 +189,22 @@ def _train(args, parser):
         run = train_char_gpt(args.minutes * 60, text, config, verbose=1)
     except ValueError as error:  # a corpus too short for the context, and the like
         parser.error(_with_flags(str(error), args.corpus))
-    run["model"].save(args.out)
+    model = run["model"]
+    if not args.with_optimizer:  # an uncompiled copy: the weights without AdamW's moments
+        weights, model = model.get_weights(), model.__class__.from_config(model.get_config())
+        model.set_weights(weights)
+    model.save(args.out)
     with open(args.out + ".vocab.json", "w", encoding="utf-8") as handle:
         json.dump(run["tokenizer"].get_config(), handle)
     final = run["final"]
-    print(f"validation loss {final['val_loss']:.3f} nats/char after {final['steps']} steps "
-          f"({final['tokens_per_second']:.0f} tokens/s); saved {args.out}")  # fmt: skip
+    bits = final["val_loss"] / math.log(2)
+    print(f"validation loss {final['val_loss']:.3f} nats/char ({bits:.2f} bits/char) after "
+          f"{final['steps']} steps in {final['seconds']:.0f} s, of which the first step "
+          f"(compilation) took {final['first_step_seconds']:.0f} s; "
+          f"{final['tokens_per_second']:.0f} tokens/s")  # fmt: skip
+    print(f"counting letters (a unigram model) scores {final['unigram_loss']:.3f} nats/char: a "
+          f"model above that has not yet learned more than letter frequencies (train longer). "
+          f"Saved {args.out}")  # fmt: skip
 
 
 def _load_vocabulary(path, parser):
@@ -202,7 +242,7 @@ def _sample(args, parser):
     import numpy as np
 
     from lmkeras import sampling
-    from lmkeras.models.gpt import gpt_generate, gpt_parts, gpt_step_fn
+    from lmkeras.models.gpt import gpt_generate, gpt_parts
 
     if args.greedy:
         sampler = sampling.GreedySampler()
@@ -231,11 +271,7 @@ def _sample(args, parser):
         parser.error(f"--prompt holds {prompt.shape[1]} characters, more than the model's "
                      f"context of {length}")  # fmt: skip
     try:
-        if length is None or prompt.shape[1] + args.tokens <= length:
-            ids = gpt_generate(model, prompt, args.tokens, sampler, seed=args.seed)
-        else:
-            step = gpt_step_fn(model)
-            ids = sampling.generate(step, prompt, args.tokens, sampler, seed=args.seed)
+        ids = gpt_generate(model, prompt, args.tokens, sampler, seed=args.seed)
     except ValueError as error:  # NaN logits from a damaged model
         parser.error(f"model {args.model!r}: {error}")
     print(tokenizer.decode(np.asarray(keras.ops.convert_to_numpy(ids))[0]))

@@ -2,6 +2,8 @@
 
 - `perplexity(loss)`: exp of the mean cross-entropy in nats per token.
 - `bits_per_token(loss)`: the same loss in bits.
+- `unigram_cross_entropy(train_ids, eval_ids, vocabulary_size)`: what counting token
+  frequencies scores, the floor a language model must beat to have learned anything else.
 - `distinct_n(sequences, n)`: share of distinct n-grams (diversity of generated text).
 - `repeated_ngram_rate(sequences, n)`: share of n-grams that already occurred earlier in the
   same sequence (repetition, the failure mode of greedy decoding).
@@ -88,6 +90,44 @@ def bits_per_token(loss: float) -> float:
     1.0
     """
     return _check_loss(loss) / math.log(2)
+
+
+def unigram_cross_entropy(train_ids: Sequence, eval_ids: Sequence, vocabulary_size: int) -> float:
+    """Cross-entropy (nats per token) on `eval_ids` of token frequencies counted in `train_ids`.
+
+    Add-one smoothing gives unseen tokens a count of one. On tiny Shakespeare's characters it
+    is about 3.3 nats: a model scoring above it has learned less than letter frequencies.
+
+    Args:
+        train_ids, eval_ids: 1-D sequences of int ids in `[0, vocabulary_size)`.
+        vocabulary_size: int ≥ 1.
+
+    Returns:
+        float, nats per token.
+
+    Example:
+    >>> round(unigram_cross_entropy([0, 0, 0, 1], [0, 1], 2), 3)
+    0.752
+    """
+    vocabulary_size = check_int("vocabulary_size", vocabulary_size)
+    counts = np.ones(vocabulary_size)
+    arrays = {}
+    for name, ids in (("train_ids", train_ids), ("eval_ids", eval_ids)):
+        array = np.asarray(ids)
+        if (
+            array.ndim != 1
+            or not array.size
+            or not np.issubdtype(array.dtype, np.integer)
+            or (array.min() < 0 or array.max() >= vocabulary_size)
+        ):
+            raise ValueError(
+                f"`{name}` must be a non-empty 1-D sequence of int ids in [0, "
+                f"vocabulary_size={vocabulary_size}); received {describe(ids)}."
+            )
+        arrays[name] = array
+    counts += np.bincount(arrays["train_ids"], minlength=vocabulary_size)
+    log_p = np.log(counts / counts.sum())
+    return float(-log_p[arrays["eval_ids"]].mean())
 
 
 def _ngrams(sequence: Sequence, n: int) -> list[tuple]:

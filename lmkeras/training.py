@@ -14,14 +14,17 @@ chapter's end-to-end run (data + tokenizer + model + these trainers) is in `lmke
 from __future__ import annotations
 
 import math
+import re
 import time
 from typing import Any
 
 import keras
 import numpy as np
+from keras import ops
 
 from lmkeras._checks import (
     check_bool,
+    check_choice,
     check_float,
     check_int,
     check_optional_int,
@@ -244,6 +247,86 @@ class DecayExcludingAdamW(keras.optimizers.AdamW):
         return {**super().get_config(), "no_decay_names": list(self.no_decay_names)}
 
 
+@keras.saving.register_keras_serializable(package="lmkeras")
+class MatrixMuon(keras.optimizers.Muon):
+    """Keras' Muon for every hidden weight matrix, AdamW for embeddings, norms, biases and head.
+
+    Muon (Jordan et al. 2024) replaces each matrix's momentum by the nearest orthogonal matrix
+    (five Newton–Schulz iterations), so every direction of the weight moves at the same rate.
+    Keras' rule gives Muon only to 2-D variables; the attention kernels of
+    `lmkeras.layers.MultiHeadAttention` are stored 3-D, `(width, heads, head_dim)` (and the
+    output `(heads, head_dim, width)`), so Keras would leave them to AdamW. Here each is
+    orthogonalised as the `(width, heads × head_dim)` matrix it is. With `rms_rate` (Keras'
+    default 0.2, Liu et al. 2025) Muon's steps have AdamW's size, so one learning rate serves
+    both.
+
+    Args:
+        *args, **kwargs: those of `keras.optimizers.Muon` (`exclude_layers` names variables
+            left to AdamW by regular expression, e.g. an untied output layer `"logits"`).
+        no_decay_names: list of str. Variables whose name contains one of these get no weight
+            decay (saved in the config). Defaults to biases and norm parameters.
+
+    Example:
+    >>> MatrixMuon(learning_rate=0.01).uses_muon(keras.Variable(np.ones((3, 4)), name="kernel"))
+    True
+    """
+
+    def __init__(self, *args, no_decay_names=("bias", "gamma", "beta", "scale"), **kwargs):
+        rate = args[0] if args else kwargs.get("learning_rate")
+        if isinstance(rate, (int, float, np.number, str)):
+            check_positive("learning_rate", rate)
+        no_decay_names = check_texts("no_decay_names", no_decay_names, allow_empty=True)
+        super().__init__(*args, **kwargs)
+        self.no_decay_names = list(no_decay_names)
+        if self.no_decay_names:
+            self.exclude_from_weight_decay(var_names=self.no_decay_names)
+
+    @staticmethod
+    def matrix_shape(variable) -> tuple | None:
+        """The 2-D shape Muon treats `variable` as, or None for a variable left to AdamW."""
+        shape, path = tuple(variable.shape), variable.path
+        if path.endswith("bias"):  # attention biases are (heads, head_dim): not matrices
+            return None
+        if len(shape) == 2:
+            return shape
+        if len(shape) == 3 and "attention" in path and path.endswith("kernel"):
+            if "attention_output" in variable.path:  # (heads, head_dim, width)
+                return (shape[0] * shape[1], shape[2])
+            return (shape[0], shape[1] * shape[2])  # (width, heads, head_dim)
+        return None
+
+    def build(self, var_list):
+        if self.built:
+            return
+        super().build(var_list)
+        # The update step may see the backend's variable (TensorFlow), without a path.
+        self._matrix_shapes = [self.matrix_shape(variable) for variable in var_list]
+
+    def uses_muon(self, variable) -> bool:
+        """Whether `variable` gets the Muon step (else AdamW's)."""
+        return not self._should_use_adamw(variable)
+
+    def _should_use_adamw(self, variable):
+        if self.matrix_shape(variable) is None:
+            return True
+        if self.exclude_embeddings and "embedding" in variable.path.lower():
+            return True
+        return any(re.search(keyword, variable.path) for keyword in self.exclude_layers)
+
+    def _muon_update_step(self, gradient, variable, lr, m):
+        self.assign_add(m, ops.add(gradient, m * (self.momentum - 1)))
+        g = ops.add(gradient, self.momentum * m) if self.nesterov else m
+        matrix = ops.reshape(g, self._matrix_shapes[self._get_variable_index(variable)])
+        update = self.lr_adjust(lr * self.zeropower_via_newtonschulz5(matrix, self.ns_steps))
+        self.assign_sub(variable, ops.reshape(update, variable.shape))
+
+    def get_config(self):
+        return {**super().get_config(), "no_decay_names": list(self.no_decay_names)}
+
+
+OPTIMIZERS = ("adamw", "muon")
+
+
 def _check_jit_compile(jit_compile):
     if not (jit_compile is None or isinstance(jit_compile, bool) or jit_compile == "auto"):
         kind = ValueError if isinstance(jit_compile, str) else TypeError
@@ -276,11 +359,15 @@ def _checked_ids(model, ids_by_name, sequence_length, batch_size, vocabulary_siz
     return [check_token_ids(name, ids, width, ndim=1) for name, ids in ids_by_name.items()]
 
 
-def compile_for_training(model, learning_rate=3e-3, weight_decay=0.1, jit_compile=None):
+def compile_for_training(
+    model, learning_rate=3e-3, weight_decay=0.1, jit_compile=None, optimizer="adamw"
+):
     """Compile a next-token model with AdamW (β₂ 0.99, clip 1.0) and cross-entropy on logits.
 
-    Biases and LayerNorm parameters get no weight decay (`DecayExcludingAdamW`, which keeps
-    that rule through `.keras` save and load, so training resumes exactly).
+    Biases and norm parameters get no weight decay (`DecayExcludingAdamW`, which keeps that
+    rule through `.keras` save and load, so training resumes exactly). `optimizer="muon"`
+    uses `MatrixMuon` instead: Muon for the blocks' matrices, AdamW (same rate, β₂ 0.99) for
+    embeddings, norms, biases and an untied output layer named `"logits"`.
     `jit_compile=None` means True on TensorFlow and JAX (XLA), False on PyTorch. Returns the
     optimizer, whose `learning_rate` variable the caller may set between steps.
     """
@@ -288,11 +375,18 @@ def compile_for_training(model, learning_rate=3e-3, weight_decay=0.1, jit_compil
     check_positive("learning_rate", learning_rate)
     check_float("weight_decay", weight_decay, 0.0)
     _check_jit_compile(jit_compile)
+    check_choice("optimizer", optimizer, OPTIMIZERS)
     if jit_compile is None:
         jit_compile = keras.backend.backend() != "torch"
-    optimizer = DecayExcludingAdamW(
-        learning_rate, weight_decay=weight_decay, beta_2=0.99, global_clipnorm=1.0
-    )
+    if optimizer == "muon":
+        optimizer = MatrixMuon(
+            learning_rate, weight_decay=weight_decay, adam_weight_decay=weight_decay,
+            adam_beta_2=0.99, global_clipnorm=1.0, exclude_layers=["logits"],
+        )  # fmt: skip
+    else:
+        optimizer = DecayExcludingAdamW(
+            learning_rate, weight_decay=weight_decay, beta_2=0.99, global_clipnorm=1.0
+        )
     model.compile(
         optimizer=optimizer,
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -319,6 +413,7 @@ def train_with_time_budget(
     seed=0,
     verbose=1,
     vocabulary_size=None,
+    optimizer="adamw",
 ):
     """Train a next-token model for `seconds` of wall-clock time; record validation loss.
 
@@ -348,10 +443,12 @@ def train_with_time_budget(
             from the model's logits. Either way the ids are checked before the first step:
             inside a compiled step an id outside the embedding table gathers zeros (CPU) or
             garbage (GPU) without a word.
+        optimizer: `"adamw"` or `"muon"` (see `compile_for_training`). Defaults to `"adamw"`.
 
     Returns:
         dict with lists `seconds`, `step`, `train_loss`, `val_loss` (one entry per estimate,
-        the last at the end of the budget) and `tokens_per_second` (training throughput).
+        the last at the end of the budget), `tokens_per_second` (training throughput) and
+        `first_step_seconds` (the first step, which compiles the model).
     """
     # Every argument is checked before the model is compiled: a refused call leaves it as it was.
     check_type("model", model, keras.Model, "a keras.Model")
@@ -367,6 +464,7 @@ def train_with_time_budget(
     check_optional_int("max_steps", max_steps)
     check_int("verbose", verbose, 0, 2)
     _check_jit_compile(jit_compile)
+    check_choice("optimizer", optimizer, OPTIMIZERS)
     train_ids, validation_ids = _checked_ids(
         model, {"train_ids": train_ids, "validation_ids": validation_ids}, sequence_length,
         batch_size, vocabulary_size,
@@ -377,7 +475,7 @@ def train_with_time_budget(
                 f"`{key}` must be 1-D with more than sequence_length + 1 = "
                 f"{sequence_length + 1} ids; received shape {ids.shape}."
             )
-    optimizer = compile_for_training(model, learning_rate, weight_decay, jit_compile)
+    optimizer = compile_for_training(model, learning_rate, weight_decay, jit_compile, optimizer)
     rng = np.random.default_rng(seed)
     last = len(validation_ids) - sequence_length - 1
     val_starts = rng.integers(0, last, (eval_batches, batch_size))
@@ -395,6 +493,8 @@ def train_with_time_budget(
             _windows(train_ids, starts + 1, sequence_length),
         )
         clock += time.perf_counter() - tic
+        if step == 0:  # compilation (XLA) happens in the first call
+            history["first_step_seconds"] = clock
         step, recent = step + 1, (recent + [float(loss)])[-50:]
         if progress is not None and int(clock) > shown:  # at most one update a second
             shown = min(int(clock), int(seconds))

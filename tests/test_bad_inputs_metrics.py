@@ -73,6 +73,14 @@ METRICS_ROWS = [
         "`hypotheses`", "'a'"),
     bad(metrics.translation_bleu, lambda: metrics.translation_bleu([], []), ValueError,
         "`hypotheses`", "at least one"),
+    bad(metrics.unigram_cross_entropy, lambda: metrics.unigram_cross_entropy([0, 5], [0], 3),
+        ValueError, "`train_ids`", "[0, vocabulary_size=3)", "[0, 5]"),
+    bad(metrics.unigram_cross_entropy, lambda: metrics.unigram_cross_entropy([0], [], 3),
+        ValueError, "`eval_ids`", "non-empty"),
+    bad(metrics.unigram_cross_entropy, lambda: metrics.unigram_cross_entropy([0.5], [0], 3),
+        ValueError, "`train_ids`", "int ids"),
+    bad(metrics.unigram_cross_entropy, lambda: metrics.unigram_cross_entropy([0], [0], 0),
+        ValueError, "vocabulary_size=0"),
 ]  # fmt: skip
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from lmkeras import training
 from lmkeras.models.gpt import build_gpt
-from lmkeras.training import DecayExcludingAdamW, KeepBest, TimeBudget
+from lmkeras.training import DecayExcludingAdamW, KeepBest, MatrixMuon, TimeBudget
 from tests.bad_inputs import bad, check_refused, table
 
 nan = float("nan")
@@ -75,6 +75,8 @@ TRAINING_ROWS = [
     bad(training.fit_with_budget, lambda: fit(callbacks=KeepBest()), TypeError,
         "`callbacks`", "KeepBest"),
     bad(training.fit_with_budget, lambda: fit(verbose=5), ValueError, "verbose=5"),
+    bad(MatrixMuon, lambda: MatrixMuon(learning_rate=0.0), ValueError, "learning_rate=0.0"),
+    bad(MatrixMuon, lambda: MatrixMuon(no_decay_names="bias"), TypeError, "no_decay_names"),
     bad(DecayExcludingAdamW, lambda: DecayExcludingAdamW(no_decay_names="bias"), TypeError,
         "`no_decay_names`", "'bias'"),
     bad(DecayExcludingAdamW, lambda: DecayExcludingAdamW(learning_rate=-1.0), ValueError,
@@ -91,6 +93,11 @@ TRAINING_ROWS = [
     bad(training.compile_for_training,
         lambda: training.compile_for_training(gpt(), jit_compile="yes"), ValueError,
         "jit_compile='yes'", "'auto'"),
+    bad(training.compile_for_training,
+        lambda: training.compile_for_training(gpt(), optimizer="sgd"), ValueError,
+        "optimizer='sgd'", "'muon'"),
+    bad(training.train_with_time_budget, lambda: train(optimizer="lion"), ValueError,
+        "optimizer='lion'"),
     bad(training.train_with_time_budget, lambda: train(train_ids=IDS + 3), ValueError,
         "`train_ids`", "[0, 10)", "12"),
     bad(training.train_with_time_budget, lambda: train(train_ids=IDS - 1), ValueError,

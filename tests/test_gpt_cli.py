@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import subprocess
 import sys
 
+import keras
 import pytest
 
 from lmkeras import gpt_cli
@@ -26,6 +29,24 @@ def trained(tmp_path_factory):
 
 def test_train_writes_a_model_and_its_vocabulary(trained, capsys):
     assert os.path.isfile(trained) and os.path.isfile(trained + ".vocab.json")
+    # Weights only by default: the file holds no optimizer to resume from.
+    assert getattr(keras.saving.load_model(trained), "optimizer", None) is None
+
+
+def test_train_reports_compilation_and_the_letter_counting_floor_and_can_keep_the_optimizer(
+    tmp_path, capsys
+):
+    corpus, out = tmp_path / "corpus.txt", str(tmp_path / "kept.keras")
+    corpus.write_text(TEXT, encoding="utf-8")
+    gpt_cli.main(["train", "--corpus", str(corpus), "--minutes", "0.02", "--out", out,
+                  "--layers", "1", "--heads", "2", "--width", "8", "--context", "8",
+                  "--batch-size", "2", "--with-optimizer"])  # fmt: skip
+    printed = capsys.readouterr().out
+    assert re.search(r"first step \(compilation\) took \d+ s", printed), printed
+    floor = float(re.search(r"counting letters \(a unigram model\) scores ([\d.]+)", printed)[1])
+    assert 1.0 < floor < math.log(len(set(TEXT)))  # below a uniform guess, above zero
+    loaded = keras.saving.load_model(out)
+    assert loaded.optimizer is not None and loaded.optimizer.iterations.numpy() > 0
 
 
 def test_sample_loads_in_a_fresh_process(trained):

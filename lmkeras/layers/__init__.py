@@ -13,7 +13,9 @@ from lmkeras.layers.noise import WordCorruption, WordDropout
 from lmkeras.layers.positional import PositionEmbedding, RotaryEmbedding, SinusoidalEncoding
 from lmkeras.layers.transformer import (
     ACTIVATIONS,
+    NORMS,
     FeedForward,
+    LogitSoftCap,
     TiedEmbedding,
     TransformerDecoderBlock,
     TransformerEncoderBlock,
@@ -32,8 +34,10 @@ __all__ = [
     "GaussianKL",
     "GaussianSampling",
     "LoRA",
+    "LogitSoftCap",
     "MaskedCrossEntropy",
     "MultiHeadAttention",
+    "NORMS",
     "PositionEmbedding",
     "RotaryEmbedding",
     "SentenceCrossEntropy",

@@ -145,6 +145,9 @@ class MultiHeadAttention(keras.layers.Layer):
         rotary: bool. Rotate queries and keys with `RotaryEmbedding` (RoPE) before the dot
             product, so scores depend on relative positions. Defaults to `False`.
         rotary_max_wavelength: int. RoPE's longest wavelength. Defaults to `10000`.
+        qk_norm: bool. RMS-normalise each head's queries and keys (with a learned scale) before
+            the dot product (QK-norm, as in recent fast GPT recipes): the scores stay bounded,
+            so a high learning rate cannot blow the softmax up. Defaults to `False`.
         kernel_initializer: initializer of the four projections. Defaults to
             `"glorot_uniform"` (GPT-2 uses normal with stddev 0.02).
         **kwargs: base layer arguments (`name`, `dtype`, ...).
@@ -186,6 +189,7 @@ class MultiHeadAttention(keras.layers.Layer):
         rotary=False,
         rotary_max_wavelength=10000,
         kernel_initializer="glorot_uniform",
+        qk_norm=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -200,6 +204,7 @@ class MultiHeadAttention(keras.layers.Layer):
             )
         self.rotary_max_wavelength = check_int("rotary_max_wavelength", rotary_max_wavelength)
         self.kernel_initializer = get_initializer("kernel_initializer", kernel_initializer)
+        self.qk_norm = check_bool("qk_norm", qk_norm)
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         value_shape = query_shape if value_shape is None else value_shape
@@ -235,6 +240,15 @@ class MultiHeadAttention(keras.layers.Layer):
         self.rotary_layer = None
         if self.rotary:
             self.rotary_layer = RotaryEmbedding(max_wavelength=self.rotary_max_wavelength)
+        self.query_norm = self.key_norm = None
+        if self.qk_norm:
+            self.query_norm = self._head_norm("query_norm")
+            self.key_norm = self._head_norm("key_norm")
+
+    def _head_norm(self, name):
+        norm = keras.layers.RMSNormalization(epsilon=1e-6, name=name, dtype=self.dtype_policy)
+        norm.build((None, None, self.num_heads, self.head_dim))
+        return norm
 
     def empty_cache(self, batch_size, max_length, dtype=None):
         """A zero key/value cache for this layer: `(batch, 2, num_heads, max_length, head_dim)`.
@@ -293,6 +307,10 @@ class MultiHeadAttention(keras.layers.Layer):
             value = query if value is None else value
             k = self.key_dense(value if key is None else key)  # (B, Tk, H, D)
             v = self.value_dense(value)
+            if self.key_norm is not None:
+                k = self.key_norm(k)
+        if self.query_norm is not None:
+            q = self.query_norm(q)
         if self.rotary_layer is not None:
             q = self.rotary_layer(q, start_index=start)
             k = self.rotary_layer(k, start_index=start)
@@ -372,8 +390,10 @@ class MultiHeadAttention(keras.layers.Layer):
     def project_key_value(self, value, key=None):
         """Keys and values of `value` (and `key`, default `value`), head-major like the cache:
         `(batch, 2, num_heads, Tk, head_dim)`, to pass back as `key_value`."""
-        key = value if key is None else key
-        stacked = ops.stack([self.key_dense(key), self.value_dense(value)], axis=1)
+        key = self.key_dense(value if key is None else key)
+        if self.key_norm is not None:
+            key = self.key_norm(key)
+        stacked = ops.stack([key, self.value_dense(value)], axis=1)
         return ops.transpose(stacked, (0, 1, 3, 2, 4))  # (B, 2, H, Tk, D)
 
     def get_config(self):
@@ -386,5 +406,6 @@ class MultiHeadAttention(keras.layers.Layer):
             rotary=self.rotary,
             rotary_max_wavelength=self.rotary_max_wavelength,
             kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
+            qk_norm=self.qk_norm,
         )
         return config

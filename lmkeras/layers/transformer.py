@@ -19,6 +19,7 @@ from lmkeras.layers.attention import MultiHeadAttention
 from lmkeras.layers.initializers import clone_initializer, get_initializer
 
 ACTIVATIONS = ("gelu", "gelu_tanh", "relu", "relu_squared", "silu", "tanh")
+NORMS = ("layer", "rms")
 
 
 def _relu_squared(x):
@@ -38,6 +39,22 @@ def activation_function(name):
     check_choice("activation", name, ACTIVATIONS)
     ours = {"gelu_tanh": _gelu_tanh, "relu_squared": _relu_squared}
     return ours[name] if name in ours else keras.activations.get(name)
+
+
+def normalization(kind="layer", epsilon=1e-5, name=None, dtype=None):
+    """A normalization layer of one of `NORMS`: `"layer"` is LayerNorm (centre, scale, shift;
+    GPT-2), `"rms"` is RMSNorm (scale by the root mean square only; LLaMA and recent fast GPT
+    recipes: fewer operations, no bias).
+
+    Example:
+    >>> normalization("rms", name="norm").__class__.__name__
+    'RMSNormalization'
+    """
+    check_choice("norm", kind, NORMS)
+    check_positive("layer_norm_epsilon", epsilon)
+    if kind == "rms":
+        return keras.layers.RMSNormalization(epsilon=epsilon, name=name, dtype=dtype)
+    return keras.layers.LayerNormalization(epsilon=epsilon, name=name, dtype=dtype)
 
 
 @keras.saving.register_keras_serializable(package="lmkeras")
@@ -138,6 +155,9 @@ class _Block(keras.layers.Layer):
         activation="gelu",
         kernel_initializer="glorot_uniform",
         layer_norm_epsilon=1e-5,
+        norm="layer",
+        qk_norm=False,
+        zero_init_output=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -148,6 +168,9 @@ class _Block(keras.layers.Layer):
         self.activation = activation
         self.kernel_initializer = get_initializer("kernel_initializer", kernel_initializer)
         self.layer_norm_epsilon = check_positive("layer_norm_epsilon", layer_norm_epsilon)
+        self.norm = check_choice("norm", norm, NORMS)
+        self.qk_norm = check_bool("qk_norm", qk_norm)
+        self.zero_init_output = check_bool("zero_init_output", zero_init_output)
 
     def _head_dim(self, inputs_shape):
         width = inputs_shape[-1]
@@ -159,23 +182,24 @@ class _Block(keras.layers.Layer):
         return width // self.num_heads
 
     def _norm(self, name, inputs_shape):
-        norm = keras.layers.LayerNormalization(
-            epsilon=self.layer_norm_epsilon, name=name, dtype=self.dtype_policy
-        )
+        norm = normalization(self.norm, self.layer_norm_epsilon, name, self.dtype_policy)
         norm.build(inputs_shape)
         return norm
 
-    def _attention(self, name, inputs_shape, rotary=False):
+    def _attention(self, name, inputs_shape, rotary=False, qk_norm=False):
         attention = MultiHeadAttention(
             self.num_heads,
             self._head_dim(inputs_shape),
             dropout=self.dropout,
             rotary=rotary,
             kernel_initializer=clone_initializer(self.kernel_initializer),
+            qk_norm=qk_norm,
             name=name,
             dtype=self.dtype_policy,
         )
         attention.build(inputs_shape)
+        if self.zero_init_output:
+            _zero(attention.output_dense.kernel)
         return attention
 
     def _build_mlp(self, inputs_shape):
@@ -189,6 +213,8 @@ class _Block(keras.layers.Layer):
             dtype=self.dtype_policy,
         )
         self.mlp.build(inputs_shape)
+        if self.zero_init_output:
+            _zero(self.mlp.projection.kernel)
         self.residual_dropout = keras.layers.Dropout(self.dropout) if self.dropout > 0 else None
 
     def _dropped(self, x, training):
@@ -196,8 +222,14 @@ class _Block(keras.layers.Layer):
 
     def get_config(self):
         names = ("num_heads", "intermediate_dim", "dropout", "activation", "kernel_initializer",
-                 "layer_norm_epsilon")  # fmt: skip
+                 "layer_norm_epsilon", "norm", "qk_norm", "zero_init_output")  # fmt: skip
         return {**super().get_config(), **_arguments(self, names)}
+
+
+def _zero(kernel):
+    """Start a residual branch's output projection at zero: each block begins as the identity
+    (modded-nanogpt), and the branch grows only as far as the gradient asks."""
+    kernel.assign(ops.zeros(kernel.shape, kernel.dtype))
 
 
 _BLOCK_ARGS = """num_heads: int ≥ 1. Attention heads; must divide the input width.
@@ -206,7 +238,13 @@ _BLOCK_ARGS = """num_heads: int ≥ 1. Attention heads; must divide the input wi
             Defaults to `0.0`.
         activation: str. The MLP's activation, one of `ACTIVATIONS`. Defaults to `"gelu"`.
         kernel_initializer: initializer of every projection. Defaults to `"glorot_uniform"`.
-        layer_norm_epsilon: float > 0. Defaults to `1e-5`."""
+        layer_norm_epsilon: float > 0. Defaults to `1e-5`.
+        norm: `"layer"` (LayerNorm) or `"rms"` (RMSNorm), for every norm of the block.
+            Defaults to `"layer"`.
+        qk_norm: bool. RMS-normalise the self-attention's queries and keys per head.
+            Defaults to `False`.
+        zero_init_output: bool. Start the attention's output projection and the MLP's second
+            kernel at zero, so the block starts as the identity. Defaults to `False`."""
 
 
 @keras.saving.register_keras_serializable(package="lmkeras")
@@ -232,7 +270,7 @@ class TransformerEncoderBlock(_Block):
 
     def build(self, inputs_shape):
         self.attention_norm = self._norm("attention_norm", inputs_shape)
-        self.attention = self._attention("attention", inputs_shape)
+        self.attention = self._attention("attention", inputs_shape, qk_norm=self.qk_norm)
         self._build_mlp(inputs_shape)
 
     def call(self, inputs, padding_mask=None, return_attention_scores=False, training=None):
@@ -317,7 +355,9 @@ class TransformerDecoderBlock(_Block):
 
     def build(self, inputs_shape, *args, **kwargs):
         self.attention_norm = self._norm("attention_norm", inputs_shape)
-        self.attention = self._attention("attention", inputs_shape, rotary=self.rotary)
+        self.attention = self._attention(
+            "attention", inputs_shape, rotary=self.rotary, qk_norm=self.qk_norm
+        )
         if self.cross_attention:
             self.cross_attention_norm = self._norm("cross_attention_norm", inputs_shape)
             # `cross_attention` is also the block's bool argument, so its layer gets a suffix.
@@ -435,3 +475,34 @@ class TiedEmbedding(keras.layers.Layer):
             initializer=keras.initializers.serialize(self.initializer),
         )
         return config
+
+
+@keras.saving.register_keras_serializable(package="lmkeras")
+class LogitSoftCap(keras.layers.Layer):
+    """Squash logits smoothly into (-cap, cap): `cap · tanh(logits / cap)` (Gemma 2, nanochat).
+
+    Near zero it is the identity; it stops a few logits from growing without bound early in
+    training at a high learning rate, which lets the output layer take a larger one.
+
+    Args:
+        cap: float > 0. The bound. Defaults to `30.0`.
+        **kwargs: base layer arguments.
+
+    Example:
+    >>> ops.convert_to_numpy(LogitSoftCap(2.0)(ops.array([0.0, 100.0]))).round(3).tolist()
+    [0.0, 2.0]
+    """
+
+    def __init__(self, cap=30.0, **kwargs):
+        super().__init__(**kwargs)
+        self.cap = check_positive("cap", cap)
+
+    def call(self, logits):
+        logits = ops.cast(logits, "float32")
+        return self.cap * ops.tanh(logits / self.cap)
+
+    def compute_output_spec(self, logits):
+        return keras.KerasTensor(logits.shape, "float32")
+
+    def get_config(self):
+        return {**super().get_config(), "cap": self.cap}

@@ -34,9 +34,11 @@ from lmkeras.backend import compile_step, loop_seed
 from lmkeras.layers.initializers import get_initializer
 from lmkeras.layers.positional import PositionEmbedding, SinusoidalEncoding
 from lmkeras.layers.transformer import (
+    LogitSoftCap,
     TiedEmbedding,
     TransformerDecoderBlock,
     activation_function,
+    normalization,
 )
 
 POSITIONS = ("learned", "sinusoidal", "rope")
@@ -55,9 +57,18 @@ def build_gpt(
     activation: str = "gelu",
     kernel_initializer="glorot_uniform",
     layer_norm_epsilon: float = 1e-5,
+    norm: str = "layer",
+    qk_norm: bool = False,
+    zero_init_output: bool = False,
+    head_initializer=None,
+    logit_soft_cap: float | None = None,
     name: str = "gpt",
 ) -> keras.Model:
     """Build a GPT: token + position embeddings, pre-LN decoder blocks, final LayerNorm, logits.
+
+    The defaults build GPT-2's architecture at any size. The options after
+    `layer_norm_epsilon` are the changes of recent fast GPT training recipes (modded-nanogpt,
+    nanochat); each is off by default, and chapter 08 measures what each one buys.
 
     Args:
         vocabulary_size: int ≥ 1. Number of token ids.
@@ -74,6 +85,15 @@ def build_gpt(
         kernel_initializer: initializer of the blocks' projections (and of an untied output
             layer). Defaults to `"glorot_uniform"`; GPT-2 uses normal with stddev 0.02.
         layer_norm_epsilon: float > 0. Defaults to `1e-5` (GPT-2's value).
+        norm: `"layer"` (LayerNorm, GPT-2) or `"rms"` (RMSNorm) for every norm. Defaults to
+            `"layer"`.
+        qk_norm: bool. RMS-normalise queries and keys per head. Defaults to `False`.
+        zero_init_output: bool. Each block's two output projections start at zero, so every
+            block starts as the identity. Defaults to `False`.
+        head_initializer: initializer of the untied output layer (`tie_weights=False`); None
+            means `kernel_initializer`. `"zeros"` starts every prediction uniform.
+        logit_soft_cap: float > 0 or None. Squash the logits into (-cap, cap) with
+            `LogitSoftCap`. Defaults to `None` (no cap).
         name: str. Model name.
 
     Returns:
@@ -104,6 +124,19 @@ def build_gpt(
     activation_function(activation)
     check_positive("layer_norm_epsilon", layer_norm_epsilon)
     get_initializer("kernel_initializer", kernel_initializer)
+    normalization(norm, layer_norm_epsilon)
+    check_bool("qk_norm", qk_norm)
+    check_bool("zero_init_output", zero_init_output)
+    if head_initializer is not None:
+        if tie_weights:
+            raise ValueError(
+                f"`head_initializer` sets the untied output layer's weights, so it needs "
+                f"tie_weights=False; received head_initializer={head_initializer!r} with "
+                f"tie_weights=True."
+            )
+        get_initializer("head_initializer", head_initializer)
+    if logit_soft_cap is not None:
+        check_positive("logit_soft_cap", logit_soft_cap)
 
     ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     tokens = TiedEmbedding(vocabulary_size, hidden_dim, name="token_embedding")
@@ -123,15 +156,23 @@ def build_gpt(
             activation=activation,
             kernel_initializer=kernel_initializer,
             layer_norm_epsilon=layer_norm_epsilon,
+            norm=norm,
+            qk_norm=qk_norm,
+            zero_init_output=zero_init_output,
             name=f"block_{i}",
         )(x)
-    x = keras.layers.LayerNormalization(epsilon=layer_norm_epsilon, name="final_norm")(x)
+    x = normalization(norm, layer_norm_epsilon, name="final_norm")(x)
     if tie_weights:
         logits = tokens(x, reverse=True)
     else:
         logits = keras.layers.Dense(
-            vocabulary_size, kernel_initializer=kernel_initializer, name="logits", dtype="float32"
+            vocabulary_size,
+            kernel_initializer=head_initializer or kernel_initializer,
+            name="logits",
+            dtype="float32",
         )(x)
+    if logit_soft_cap is not None:
+        logits = LogitSoftCap(logit_soft_cap, name="logit_soft_cap")(logits)
     return keras.Model(ids, logits, name=name)
 
 
@@ -143,6 +184,7 @@ class GPTParts(NamedTuple):
     blocks: list
     final_norm: keras.layers.Layer
     logits: keras.layers.Layer | None  # None when the token table is tied to the output
+    soft_cap: keras.layers.Layer | None = None  # `LogitSoftCap`, when the model has one
 
     @property
     def vocabulary_size(self) -> int:
@@ -157,7 +199,8 @@ class GPTParts(NamedTuple):
 
     def head(self, x):
         x = self.final_norm(x)
-        return self.token_embedding(x, reverse=True) if self.logits is None else self.logits(x)
+        x = self.token_embedding(x, reverse=True) if self.logits is None else self.logits(x)
+        return x if self.soft_cap is None else self.soft_cap(x)
 
 
 def gpt_parts(model: keras.Model) -> GPTParts:
@@ -176,13 +219,17 @@ def gpt_parts(model: keras.Model) -> GPTParts:
         blocks,
         layers["final_norm"],
         layers.get("logits"),
+        layers.get("logit_soft_cap"),
     )
 
 
 def _cached_forward(parts: GPTParts, max_length: int):
-    """`forward(ids, caches, index) -> (last logits, caches)` and `empty(batch)` caches."""
+    """`forward(ids, caches, index, at=None) -> (logits, caches)` and `empty(batch)` caches.
 
-    def forward(ids, caches, index):
+    The logits are those of the last of `ids`, or of the one at position `at` among them.
+    """
+
+    def forward(ids, caches, index, at=None):
         x = parts.token_embedding(ids)
         if parts.positions is not None:
             x = x + parts.positions(x, start_index=index)
@@ -190,7 +237,8 @@ def _cached_forward(parts: GPTParts, max_length: int):
         for block, cache in zip(parts.blocks, caches):
             x, cache = block(x, cache=cache, cache_index=index)
             new_caches.append(cache)
-        return parts.head(x[:, -1:])[:, 0], new_caches
+        x = x[:, -1:] if at is None else ops.take(x, ops.reshape(at, (1,)), axis=1)
+        return parts.head(x)[:, 0], new_caches
 
     def empty(batch):
         return [block.attention.empty_cache(batch, max_length) for block in parts.blocks]
@@ -291,119 +339,140 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
 def gpt_generate(
     model, prompt_ids, max_new_tokens, sampler=None, seed=None, use_cache=True, jit=True
 ):
-    """Generate with the whole token loop compiled: one call, no Python work per token.
+    """Generate with the token loop compiled: no Python work per token, any length.
 
-    The cache (or, without it, the id buffer that is re-run every step) has the fixed length
-    prompt + `max_new_tokens`, and `keras.ops.fori_loop` runs sample → write → forward inside
-    XLA (TensorFlow) or `jax.jit` (JAX); on PyTorch it is a Python loop. Use it for plain
-    sampling within the context; `sampling.generate(gpt_step_fn(model), ...)` also does end
-    tokens, n-gram bans, beam search and text longer than the context. The compiled loop is
-    kept on the model for each (sampler, lengths, cache) and reused.
+    The loop (sample → write → forward) runs inside XLA (TensorFlow) or `jax.jit` (JAX) over a
+    buffer of the model's context; on PyTorch it is a Python loop. Text longer than the
+    context is made in windows, as `gpt_step_fn` does it: when the context is full, its last
+    half is fed again into a fresh cache and the loop goes on, so the same compiled loop serves
+    every prompt length, every number of tokens and every window (it is kept on the model, one
+    per sampler and cache choice). `sampling.generate(gpt_step_fn(model), ...)` gives the same
+    greedy tokens, and also does end tokens, n-gram bans and beam search.
 
     Args:
         model: a `keras.Model` built by `build_gpt()`.
-        prompt_ids: int `(batch, prompt_len)`, prompt_len ≥ 1.
-        max_new_tokens: int ≥ 1. Prompt + new tokens must fit the model's `sequence_length`
-            with learned positions.
+        prompt_ids: int `(batch, prompt_len)`, 1 ≤ prompt_len ≤ the model's `sequence_length`
+            (learned positions).
+        max_new_tokens: int ≥ 1.
         sampler: a sampler of `lmkeras.sampling` (any `sampler(logits, seed) -> ids`); None
             means greedy decoding (argmax).
         seed: int or None. An int makes stochastic samplers reproducible; None draws one from
             the global Keras seed.
-        use_cache: bool. Keep keys/values (one position per step) or re-run the whole buffer
+        use_cache: bool. Keep keys/values (one position per step) or re-run the whole window
             every step. Defaults to `True`.
         jit: bool. Compile (XLA on TensorFlow, `jax.jit` on JAX). Defaults to `True`.
 
     Returns:
-        int32 `(batch, prompt_len + max_new_tokens)`: the prompt followed by the new tokens,
-        the same tokens `sampling.generate` gives with greedy decoding.
+        int32 `(batch, prompt_len + max_new_tokens)`: the prompt followed by the new tokens.
 
     Example:
     >>> model = build_gpt(10, sequence_length=8, num_layers=1, num_heads=2, hidden_dim=8)
-    >>> tuple(gpt_generate(model, np.zeros((2, 3), "int32"), 5, jit=False).shape)
-    (2, 8)
+    >>> tuple(gpt_generate(model, np.zeros((2, 3), "int32"), 20, jit=False).shape)
+    (2, 23)
     """
     parts = gpt_parts(model)
     prompt = check_token_ids("prompt_ids", prompt_ids, parts.vocabulary_size, ndim=2)
-    if prompt.shape[1] < 1:
-        raise ValueError(f"`prompt_ids` must hold at least one id per row; received shape "
-                         f"{prompt.shape}.")  # fmt: skip
-    prompt = ops.convert_to_tensor(prompt)
+    prompt = np.asarray(prompt, "int32")
     max_new_tokens = check_int("max_new_tokens", max_new_tokens)
     sampler = _argmax if sampler is None else check_callable("sampler", sampler)
     check_bool("use_cache", use_cache)
     check_bool("jit", jit)
-    batch, prompt_len = ops.shape(prompt)
-    total = prompt_len + max_new_tokens
-    limit = parts.sequence_length
-    if limit is not None and total > limit:
+    batch, prompt_len = prompt.shape
+    # Learned positions end at the table; sinusoidal and rotary ones do not, so the window
+    # then holds the whole text (one pass, as without windows).
+    window = parts.sequence_length or prompt_len + max_new_tokens - 1
+    if not 1 <= prompt_len <= window:
         raise ValueError(
-            f"prompt length + max_new_tokens must be at most the model's sequence_length="
-            f"{limit}; received {prompt_len} + {max_new_tokens} = {total}. For longer text use "
-            f"`sampling.generate(gpt_step_fn(model), ...)`, which slides the context."
+            f"`prompt_ids` must hold 1 to sequence_length={window} ids per row (the model's "
+            f"context); received shape {prompt.shape}."
         )
     if seed is None:
         seed = int(ops.convert_to_numpy(keras.random.randint((), 0, 2**31 - 1)))
     seed = check_int("seed", seed, 0)
-    key = (repr(sampler), prompt_len, max_new_tokens, use_cache, jit)
+    key = (repr(sampler), window, use_cache, jit)
     compiled = model.__dict__.setdefault("_lmkeras_generate", {})
     if key not in compiled:
-        compiled[key] = _compile_generation(
-            model, parts, sampler, prompt_len, total, use_cache, jit
-        )
+        compiled[key] = _compile_generation(model, parts, sampler, window, use_cache, jit)
     run, seed_generator = compiled[key]
-    if keras.backend.backend() == "jax":
-        ids, finite = run(prompt, ops.convert_to_tensor(np.array([seed, 0], "uint32")))  # raw key
-    else:
+    if keras.backend.backend() != "jax":
         seed_generator.state.assign(ops.convert_to_tensor([seed, 0], seed_generator.state.dtype))
-        ids, finite = run(prompt, None)
-    # A compiled loop cannot raise, so it returns a flag (see benchmarks/bench_checks.py).
-    if not bool(ops.convert_to_numpy(finite)):
-        raise ValueError(
-            "The model's `logits` held NaN while generating (its weights or inputs hold NaN: a "
-            "diverged training?); tokens drawn from them would be meaningless, so none are "
-            "returned."
-        )
-    return ids
+    buffer = np.zeros((batch, window + 1), "int32")
+    buffer[:, :prompt_len] = prompt
+    start, remaining, pieces, keep = prompt_len, max_new_tokens, [prompt], max(window // 2, 1)
+    for chunk in range(max_new_tokens):
+        count = min(remaining, window + 1 - start)
+        # JAX takes a raw key per window (its loop folds the position in); elsewhere the seed
+        # generator's state runs on from window to window.
+        jax_key = None
+        if keras.backend.backend() == "jax":
+            jax_key = ops.convert_to_tensor(np.array([seed, chunk], "uint32"))
+        sizes = (ops.convert_to_tensor(n, "int32") for n in (start, count))
+        ids, finite = run(ops.convert_to_tensor(buffer), *sizes, jax_key)
+        # A compiled loop cannot raise, so it returns a flag (see benchmarks/bench_checks.py).
+        if not bool(ops.convert_to_numpy(finite)):
+            raise ValueError(
+                "The model's `logits` held NaN while generating (its weights or inputs hold "
+                "NaN: a diverged training?); tokens drawn from them would be meaningless, so "
+                "none are returned."
+            )
+        ids = np.asarray(ops.convert_to_numpy(ids))
+        pieces.append(ids[:, start : start + count])
+        remaining -= count
+        if not remaining:
+            break
+        # The context is full: its last half starts the next window (as `gpt_step_fn`).
+        buffer[:] = 0
+        buffer[:, :keep] = ids[:, start + count - keep : start + count]
+        start = keep
+    return ops.convert_to_tensor(np.concatenate(pieces, axis=1), "int32")
 
 
 def _argmax(logits, seed=None):
     return ops.argmax(logits, axis=-1)
 
 
-def _compile_generation(model, parts, sampler, prompt_len, total, use_cache, jit):
-    forward, empty = _cached_forward(parts, total)
+def _compile_generation(model, parts, sampler, window, use_cache, jit):
+    """`run(buffer, start, count, key) -> (buffer, finite)`: `count` new ids written at
+    `start, ...` of `buffer` `(batch, window + 1)`, whose first `start` ids are the context."""
+    forward, empty = _cached_forward(parts, window)
     seed_generator = keras.random.SeedGenerator(0)
 
-    def run(prompt, key):
+    def run(buffer, start, count, key):
         key = seed_generator if key is None else key
-        batch = ops.shape(prompt)[0]
-        ids = ops.pad(prompt, [[0, 0], [0, total - prompt_len]])
+        batch = ops.shape(buffer)[0]
+        context = buffer[:, :window]
+        # The whole window is fed at once (one shape for every prompt length); the cache rows
+        # past `start` hold keys of padding until each position is written, before it is read.
         if use_cache:
-            logits, caches = forward(prompt, empty(batch), 0)
+            logits, caches = forward(context, empty(batch), 0, at=start - 1)
         else:
-            logits, caches = model(ids, training=False)[:, prompt_len - 1], []
+            logits, caches = ops.take(model(context, training=False), start - 1, axis=1), []
 
         def finite(logits):
             return ops.logical_not(ops.any(ops.isnan(logits)))
 
-        def body(i, carry):
+        def sample(ids, logits, position):
+            new = ops.cast(sampler(logits, seed=loop_seed(key, position)), "int32")
+            zero = ops.zeros((), "int32")
+            return ops.slice_update(ids, [zero, ops.cast(position, "int32")], new[:, None]), new
+
+        def body(position, carry):
             ids, logits, caches = carry
-            position = ops.cast(prompt_len + i, "int32")
-            new = ops.cast(sampler(logits, seed=loop_seed(key, i)), "int32")
-            ids = ops.slice_update(ids, [ops.zeros((), "int32"), position], new[:, None])
+            ids, new = sample(ids, logits, position)
             if use_cache:
                 logits, caches = forward(new[:, None], caches, position)
             else:
-                logits = ops.take(model(ids, training=False), position, axis=1)
+                logits = ops.take(model(ids[:, :window], training=False), position, axis=1)
             return ids, logits, caches
 
         # NaN weights make every step's logits NaN, and a NaN met on the way stays in the cache
         # and the last logits: checking the first and the last logits costs two reductions per
         # call, where a check at every token doubled the time per token of a small model.
         ok = finite(logits)
-        ids, last, _ = ops.fori_loop(0, total - prompt_len, body, (ids, logits, caches))
-        ok = ops.logical_and(ok, finite(last))
-        return ids, ok
+        last = start + count - 1  # the last id needs no forward pass
+        ids, logits, _ = ops.fori_loop(start, last, body, (buffer, logits, caches))
+        ids, _ = sample(ids, logits, last)
+        return ids, ops.logical_and(ok, finite(logits))
 
     return compile_step(run, model, jit), seed_generator
 

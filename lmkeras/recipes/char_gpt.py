@@ -11,11 +11,19 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from lmkeras._checks import check_float, check_int, check_positive, check_str, check_type
+from lmkeras._checks import (
+    check_choice,
+    check_float,
+    check_int,
+    check_positive,
+    check_str,
+    check_type,
+)
 from lmkeras.data import load_shakespeare, split_text
+from lmkeras.metrics import unigram_cross_entropy
 from lmkeras.models.gpt import build_gpt
 from lmkeras.text import CharTokenizer
-from lmkeras.training import evaluate_loss, train_with_time_budget
+from lmkeras.training import OPTIMIZERS, evaluate_loss, train_with_time_budget
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,12 @@ class CharGPTConfig:
         warmup_steps: 100 linear steps before the cosine.
         min_lr_ratio: the cosine ends at 10% of the peak when the time budget is spent.
         weight_decay: 0.1 on matrices (not on biases and norms), as in GPT-2 and nanoGPT.
+        position, norm, qk_norm, activation, tie_weights, zero_init_output, head_initializer,
+            logit_soft_cap: `build_gpt`'s architecture options; the defaults are GPT-2's.
+        optimizer: `"adamw"` or `"muon"` (`lmkeras.training.MatrixMuon` for the blocks'
+            matrices). Defaults to `"adamw"`.
+
+    `CharGPTConfig.modern()` is the recipe with the changes of recent fast GPT training runs.
     """
 
     num_layers: int = 4
@@ -46,6 +60,27 @@ class CharGPTConfig:
     warmup_steps: int = 100
     min_lr_ratio: float = 0.1
     weight_decay: float = 0.1
+    position: str = "learned"
+    norm: str = "layer"
+    qk_norm: bool = False
+    activation: str = "gelu"
+    tie_weights: bool = True
+    zero_init_output: bool = False
+    head_initializer: str | None = None
+    logit_soft_cap: float | None = None
+    optimizer: str = "adamw"
+
+    @classmethod
+    def modern(cls, **changes: Any) -> CharGPTConfig:
+        """The recipe with modded-nanogpt's changes: rotary positions, RMSNorm, QK-norm, ReLU²,
+        an untied zero-initialised head, zero-initialised output projections, logits capped at
+        30, Muon for the hidden matrices, and twice the peak learning rate (6e-3), which
+        Muon's orthogonalised steps take (benchmarks/bench_gpt_recipe.py)."""
+        modern = {"position": "rope", "norm": "rms", "qk_norm": True,
+                  "activation": "relu_squared", "tie_weights": False,
+                  "head_initializer": "zeros", "zero_init_output": True,
+                  "logit_soft_cap": 30.0, "optimizer": "muon", "learning_rate": 6e-3}  # fmt: skip
+        return cls(**{**modern, **changes})
 
     def __post_init__(self):
         """Refuse a field no run can use, by name, when the config is made (or replaced)."""
@@ -60,16 +95,28 @@ class CharGPTConfig:
         check_positive("learning_rate", self.learning_rate)
         check_float("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0)
         check_float("weight_decay", self.weight_decay, 0.0)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        build_gpt(
+            2,
+            **{
+                **self.model_kwargs(),
+                "num_layers": 1,
+                "hidden_dim": self.num_heads * 2,
+                "sequence_length": 1,
+            },
+        )  # checks the architecture options by name
 
     def model_kwargs(self) -> dict:
         """Keyword arguments of `build_gpt` (besides the vocabulary size)."""
-        return {"num_layers": self.num_layers, "num_heads": self.num_heads,
-                "hidden_dim": self.hidden_dim, "sequence_length": self.sequence_length}  # fmt: skip
+        names = ("num_layers", "num_heads", "hidden_dim", "sequence_length", "position", "norm",
+                 "qk_norm", "activation", "tie_weights", "zero_init_output", "head_initializer",
+                 "logit_soft_cap")  # fmt: skip
+        return {name: getattr(self, name) for name in names}
 
     def training_kwargs(self) -> dict:
         """Keyword arguments of `lmkeras.training.train_with_time_budget`."""
         names = ("sequence_length", "batch_size", "learning_rate", "warmup_steps",
-                 "min_lr_ratio", "weight_decay")  # fmt: skip
+                 "min_lr_ratio", "weight_decay", "optimizer")  # fmt: skip
         return {name: getattr(self, name) for name in names}
 
     def replace(self, **changes: Any) -> CharGPTConfig:
@@ -101,7 +148,8 @@ def train_char_gpt(
 
     Returns:
         dict with `model`, `tokenizer`, `history` and `final` (validation loss in nats/char
-        over the whole validation split, `tokens_per_second`, `steps`, `seconds`).
+        over the whole validation split, `tokens_per_second`, `steps`, `seconds`,
+        `first_step_seconds` (compilation), `unigram_loss`: what counting letters scores).
     """
     check_positive("seconds", seconds)
     check_int("verbose", verbose, 0, 2)
@@ -125,5 +173,8 @@ def train_char_gpt(
     )
     loss = evaluate_loss(model, val_ids, config.sequence_length, config.batch_size)
     final = {"val_loss": loss, "tokens_per_second": history["tokens_per_second"],
-             "steps": history["step"][-1], "seconds": history["seconds"][-1]}  # fmt: skip
+             "steps": history["step"][-1], "seconds": history["seconds"][-1],
+             "first_step_seconds": history["first_step_seconds"],
+             "unigram_loss": unigram_cross_entropy(train_ids, val_ids,
+                                                   tokenizer.vocabulary_size)}  # fmt: skip
     return {"model": model, "tokenizer": tokenizer, "history": history, "final": final}

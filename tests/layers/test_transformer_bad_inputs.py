@@ -8,10 +8,12 @@ from lmkeras.layers.initializers import clone_initializer, get_initializer
 from lmkeras.layers.losses import MaskedCrossEntropy, token_cross_entropy
 from lmkeras.layers.transformer import (
     FeedForward,
+    LogitSoftCap,
     TiedEmbedding,
     TransformerDecoderBlock,
     TransformerEncoderBlock,
     activation_function,
+    normalization,
 )
 from tests.bad_inputs import bad, check_refused, table
 
@@ -19,6 +21,15 @@ X = np.ones((1, 3, 8), "float32")
 Encoder, Decoder = TransformerEncoderBlock, TransformerDecoderBlock
 
 TRANSFORMER_ROWS = [
+    bad(normalization, lambda: normalization("batch"), ValueError, "norm='batch'", "'rms'"),
+    bad(normalization, lambda: normalization("rms", epsilon=0), ValueError,
+        "layer_norm_epsilon=0"),
+    bad(LogitSoftCap, lambda: LogitSoftCap(0), ValueError, "cap=0"),
+    bad(LogitSoftCap, lambda: LogitSoftCap("30"), TypeError, "cap='30'"),
+    bad(TransformerDecoderBlock, lambda: Decoder(2, 8, norm="group"), ValueError,
+        "norm='group'"),
+    bad(TransformerEncoderBlock, lambda: Encoder(2, 8, qk_norm="yes"), TypeError,
+        "qk_norm='yes'"),
     bad(activation_function, lambda: activation_function("swish"), ValueError,
         "activation='swish'", "'gelu'"),
     bad(activation_function, lambda: activation_function(None), TypeError, "activation=None"),

@@ -20,6 +20,9 @@ TINY = {"vocabulary_size": 13, "sequence_length": 16, "num_layers": 2, "num_head
         "hidden_dim": 8}  # fmt: skip
 
 
+GREEDY = sampling.GreedySampler()
+
+
 def _ids(batch=2, length=12, seed=0):
     return np.random.default_rng(seed).integers(0, 13, (batch, length)).astype("int32")
 
@@ -119,10 +122,35 @@ def test_compiled_loop_samples_reproducibly_with_a_seed(sampler):
     np.testing.assert_array_equal(runs[0][:, :2], prompt)
 
 
-def test_compiled_loop_refuses_text_longer_than_the_context():
+@pytest.mark.parametrize("use_cache", [True, False])
+@pytest.mark.parametrize("jit", [False, True])
+def test_compiled_loop_runs_past_the_context_as_the_python_loop_does(use_cache, jit):
+    keras.utils.set_random_seed(6)
+    model = build_gpt(**TINY)  # learned positions: a context of 16
+    prompt = _ids(length=5)
+    expected = sampling.generate(gpt_step_fn(model, jit=False), prompt, 40, GREEDY)
+    got = gpt_generate(model, prompt, 40, use_cache=use_cache, jit=jit)
+    np.testing.assert_array_equal(ops.convert_to_numpy(got), ops.convert_to_numpy(expected))
+    # One compiled loop serves every prompt length, token count and window.
+    assert len(model.__dict__["_lmkeras_generate"]) == 1
+    gpt_generate(model, _ids(length=2), 3, use_cache=use_cache, jit=jit)
+    assert len(model.__dict__["_lmkeras_generate"]) == 1
+
+
+def test_compiled_loop_samples_fresh_tokens_in_every_window():
     model = build_gpt(**TINY)
-    with pytest.raises(ValueError, match=r"sequence_length=16; received 5 \+ 12 = 17"):
-        gpt_generate(model, _ids(length=5), 12)
+    sampler = sampling.TemperatureSampler(5.0)  # nearly uniform: repeats would be a seed reuse
+    first, again = (ops.convert_to_numpy(gpt_generate(model, _ids(length=4), 60, sampler, seed=9))
+                    for _ in range(2))  # fmt: skip
+    np.testing.assert_array_equal(first, again)
+    windows = first[:, 4:].reshape(2, -1, 4)  # 15 groups of 4 tokens: none the same
+    assert all(len({tuple(w) for w in row}) == windows.shape[1] for row in windows)
+
+
+def test_compiled_loop_refuses_bad_arguments():
+    model = build_gpt(**TINY)
+    with pytest.raises(ValueError, match=r"1 to sequence_length=16 ids per row.*\(2, 17\)"):
+        gpt_generate(model, _ids(length=17), 3)
     with pytest.raises(ValueError, match="max_new_tokens=0"):
         gpt_generate(model, _ids(length=5), 0)
     with pytest.raises(TypeError, match="sampler"):

@@ -1,0 +1,155 @@
+"""Ablation of chapter 08's char GPT recipe: which modern change buys loss per CPU minute.
+
+    python benchmarks/bench_gpt_recipe.py --seconds 120 [--variants baseline,rope,...]
+    python benchmarks/bench_gpt_recipe.py --seconds 600 --seeds 0,1 --variants baseline,modern
+
+Each variant is `CharGPTConfig` (the chapter-08 recipe: 4 layers, width 128, context 128, batch
+32, AdamW 3e-3, cosine over the time budget) with one change, or `modern` with all of them
+(`CharGPTConfig.modern()`). Every run trains for the same wall-clock budget on tiny
+Shakespeare (`train_char_gpt`, compilation included in the budget, as a student meets it), in
+its own process, the variants alternating within each seed so that drift in the machine's speed
+falls on all of them. The table gives steps, training tokens/s, the validation loss estimates
+nearest 2, 5 and 10 minutes (8 random batches) and the final loss over the whole validation
+split, in nats and bits per character (for characters, bits per byte is nearly the same: the
+corpus is ASCII).
+
+Wrap it in `flock /tmp/lmkeras-cpu.lock` on a shared machine: it measures wall-clock speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+
+VARIANTS = {
+    "baseline": {},
+    "rope": {"position": "rope"},
+    "rms_qk_norm": {"norm": "rms", "qk_norm": True},
+    "relu2": {"activation": "relu_squared"},
+    "zero_init_untied": {
+        "tie_weights": False,
+        "head_initializer": "zeros",
+        "zero_init_output": True,
+    },  # fmt: skip
+    "soft_cap": {"logit_soft_cap": 30.0},
+    "muon": {"optimizer": "muon"},
+    "muon_lr_6e-3": {"optimizer": "muon", "learning_rate": 6e-3},
+    "modern_lr_3e-3": ("modern", {"learning_rate": 3e-3}),
+    "modern": "modern",  # learning rate 6e-3
+    "modern_adamw_lr_3e-3": ("modern", {"optimizer": "adamw", "learning_rate": 3e-3}),
+    "modern_adamw_lr_6e-3": ("modern", {"optimizer": "adamw", "learning_rate": 6e-3}),
+    "modern_lr_1e-2": ("modern", {"learning_rate": 1e-2}),
+    "modern_layer_norm_lr_6e-3": (
+        "modern",
+        {"norm": "layer", "qk_norm": False, "learning_rate": 6e-3},
+    ),  # fmt: skip
+    "rope_muon_lr_6e-3": {"position": "rope", "optimizer": "muon", "learning_rate": 6e-3},
+}
+
+
+def _config(name):
+    from lmkeras.recipes.char_gpt import CharGPTConfig
+
+    spec = VARIANTS[name]
+    if spec == "modern":
+        return CharGPTConfig.modern()
+    if isinstance(spec, tuple):
+        return CharGPTConfig.modern(**spec[1])
+    return CharGPTConfig().replace(**spec)
+
+
+def _worker(name, seconds, seed, out):
+    import keras
+
+    from lmkeras.recipes.char_gpt import train_char_gpt
+
+    keras.utils.set_random_seed(seed)
+    run = train_char_gpt(seconds, config=_config(name), verbose=0)
+    history, final = run["history"], run["final"]
+
+    def at(second):
+        """The validation estimate nearest `second` (None if the run ended well before)."""
+        points = [(abs(s - second), v) for s, v in zip(history["seconds"], history["val_loss"])]
+        best = min(points)
+        return best[1] if best[0] <= 30 else None
+
+    result = {"variant": name, "seed": seed, "steps": final["steps"],
+              "tokens_per_second": final["tokens_per_second"],
+              "first_step_seconds": final["first_step_seconds"],
+              "val_2min": at(120), "val_5min": at(300), "val_10min": at(600),
+              "val_loss": final["val_loss"], "history": history}  # fmt: skip
+    with open(out, "w") as handle:
+        json.dump(result, handle)
+
+
+def _format(value, digits=3):
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--seeds", default="0", help="comma-separated seeds")
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--out", default="runs/bench_gpt_recipe.json")
+    parser.add_argument("--worker", nargs=3, metavar=("VARIANT", "SEED", "OUT"),
+                        help=argparse.SUPPRESS)  # fmt: skip
+    args = parser.parse_args()
+    if args.worker:
+        name, seed, out = args.worker
+        return _worker(name, args.seconds, int(seed), out)
+    names = args.variants.split(",")
+    unknown = sorted(set(names) - set(VARIANTS))
+    if unknown:
+        parser.error(f"--variants: unknown {unknown}; known: {sorted(VARIANTS)}")
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    results = []
+    for seed in (int(s) for s in args.seeds.split(",")):
+        for name in names:
+            path = f"{args.out}.{name}.{seed}.part"
+            cmd = [sys.executable, __file__, "--seconds", str(args.seconds), "--worker", name,
+                   str(seed), path]  # fmt: skip
+            subprocess.run(cmd, check=True)
+            with open(path) as handle:
+                results.append(json.load(handle))
+            os.remove(path)
+            r = results[-1]
+            print(
+                f"{name:18s} seed {seed}: {r['steps']:5d} steps, "
+                f"{r['tokens_per_second']:7.0f} tok/s, val {r['val_loss']:.4f}",
+                flush=True,
+            )
+    with open(args.out, "w") as handle:
+        json.dump(results, handle)
+    print(
+        f"\n{args.seconds:.0f} s per run, seeds {args.seeds}; nats/char (bits/char); "
+        f"validation estimates (8 batches) near 2 / 5 / 10 min; final over the whole split\n"
+    )
+    print(
+        "| variant | steps | tokens/s | val 2 min | val 5 min | val 10 min | final val "
+        "(mean of seeds) | bits/char |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for name in names:
+        rows = [r for r in results if r["variant"] == name]
+
+        def mean(key, rows=rows):
+            values = [r[key] for r in rows if r[key] is not None]
+            return statistics.mean(values) if values else None
+
+        finals = " / ".join(f"{r['val_loss']:.4f}" for r in rows)
+        print(
+            f"| {name} | {mean('steps'):.0f} | {mean('tokens_per_second'):,.0f} | "
+            f"{_format(mean('val_2min'))} | {_format(mean('val_5min'))} | "
+            f"{_format(mean('val_10min'))} | **{mean('val_loss'):.4f}** ({finals}) | "
+            f"{mean('val_loss') / math.log(2):.3f} |"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
