@@ -16,7 +16,7 @@ import lmkeras
 from lmkeras import layers, testing
 from lmkeras.layers.losses import MaskedCrossEntropy
 from lmkeras.models import GRUTranslator, TransformerTranslator, build_gpt, build_rnn_lm
-from lmkeras.training import DecayExcludingAdamW, compile_for_training
+from lmkeras.training import DecayExcludingAdamW, MatrixMuon, compile_for_training
 
 LEGACY = Path(__file__).parent / "data" / "legacy"
 RNG = np.random.default_rng(0)
@@ -26,11 +26,12 @@ IDS = RNG.integers(0, 11, (2, 6)).astype("int32")
 SOURCE = RNG.integers(1, 13, (2, 5)).astype("int32")
 
 
-def _check_optimizer():
-    optimizer = DecayExcludingAdamW(1e-3, weight_decay=0.1)
+def _check_optimizer(cls=DecayExcludingAdamW):
+    optimizer = cls(1e-3, weight_decay=0.1, no_decay_names=["bias", "norm"])
     restored = keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
-    assert type(restored) is DecayExcludingAdamW
+    assert type(restored) is cls
     assert restored.get_config() == optimizer.get_config()
+    assert restored.no_decay_names == ["bias", "norm"]
 
 
 def _tiny_translator(cls):
@@ -100,6 +101,11 @@ SWEEP = {
         _tiny_translator(TransformerTranslator), (SOURCE, IDS), run_fit=False
     ),
     "DecayExcludingAdamW": _check_optimizer,  # resumed training: see the tests at the end
+    # Trained, saved and resumed in tests/models/test_gpt_modern.py.
+    "MatrixMuon": lambda: _check_optimizer(MatrixMuon),
+    "LogitSoftCap": lambda: testing.check_layer(
+        layers.LogitSoftCap, {"cap": 5.0}, np.linspace(-9, 9, 12).reshape(2, 6), run_fit=False
+    ),
 }
 
 
