@@ -110,7 +110,9 @@ def test_train_with_time_budget_learns_a_repeating_sequence():
         warmup_steps=5, eval_every=1e9, eval_batches=2, max_steps=150, verbose=0,
         jit_compile=keras.backend.backend() == "jax",  # XLA's compile time is not needed here
     )  # fmt: skip
-    assert set(history) == {"seconds", "step", "train_loss", "val_loss", "tokens_per_second"}
+    assert set(history) == {"seconds", "step", "train_loss", "val_loss", "tokens_per_second",
+                            "first_step_seconds"}  # fmt: skip
+    assert 0 < history["first_step_seconds"] <= history["seconds"][-1]
     assert history["step"] == [150]  # the step budget ran out first
     assert history["val_loss"][-1] < 0.5 * np.log(13)  # well below the uniform guess
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lmkeras._checks import (
+    check_bool,
     check_choice,
     check_float,
     check_int,
@@ -20,8 +21,9 @@ from lmkeras._checks import (
     check_type,
 )
 from lmkeras.data import load_shakespeare, split_text
+from lmkeras.layers.transformer import NORMS, activation_function
 from lmkeras.metrics import unigram_cross_entropy
-from lmkeras.models.gpt import build_gpt
+from lmkeras.models.gpt import POSITIONS, build_gpt
 from lmkeras.text import CharTokenizer
 from lmkeras.training import OPTIMIZERS, evaluate_loss, train_with_time_budget
 
@@ -96,15 +98,21 @@ class CharGPTConfig:
         check_float("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0)
         check_float("weight_decay", self.weight_decay, 0.0)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        build_gpt(
-            2,
-            **{
-                **self.model_kwargs(),
-                "num_layers": 1,
-                "hidden_dim": self.num_heads * 2,
-                "sequence_length": 1,
-            },
-        )  # checks the architecture options by name
+        # The architecture options, checked by name without building anything: importing the
+        # recipes must not start the backend (chapter 13 sets up simulated devices first).
+        check_choice("position", self.position, POSITIONS)
+        check_choice("norm", self.norm, NORMS)
+        activation_function(self.activation)
+        for name in ("qk_norm", "tie_weights", "zero_init_output"):
+            check_bool(name, getattr(self, name))
+        if self.head_initializer is not None and self.tie_weights:
+            raise ValueError(
+                f"`head_initializer` sets the untied output layer's weights, so it needs "
+                f"tie_weights=False; received head_initializer={self.head_initializer!r} with "
+                f"tie_weights=True."
+            )
+        if self.logit_soft_cap is not None:
+            check_positive("logit_soft_cap", self.logit_soft_cap)
 
     def model_kwargs(self) -> dict:
         """Keyword arguments of `build_gpt` (besides the vocabulary size)."""
