@@ -39,10 +39,12 @@ def _to_numpy(structure: Any) -> Any:
 
 
 def _symbolic_inputs(input_data: Any) -> Any:
-    return keras.tree.map_structure(
-        lambda a: keras.Input(shape=np.shape(a)[1:], dtype=str(np.asarray(a).dtype)),
-        input_data,
-    )
+    def symbolic(a, name=None):
+        return keras.Input(shape=np.shape(a)[1:], dtype=str(np.asarray(a).dtype), name=name)
+
+    if isinstance(input_data, dict):  # named as their keys, as a functional model expects
+        return {key: symbolic(value, key) for key, value in input_data.items()}
+    return keras.tree.map_structure(symbolic, input_data)
 
 
 def _assert_same(expected: Any, actual: Any, atol: float, what: str) -> None:

@@ -51,7 +51,7 @@ def test_time_budget_stops_fit_once_the_time_is_spent():
     keras.utils.set_random_seed(0)
     model, data, _ = _regression()
     budget = TimeBudget(seconds=1e-6)
-    model.fit(data, epochs=50, steps_per_epoch=4, callbacks=[budget], verbose=0)
+    model.fit(data, epochs=50, steps_per_epoch=4, callbacks=[budget], verbose=0, shuffle=False)
     assert budget.steps == 1  # the first step already spent the budget
     assert budget.tokens_per_second is None  # no tokens_per_step given
 
@@ -67,7 +67,7 @@ def test_keep_best_restores_the_epoch_of_lowest_validation_loss():
     # Learning rate that diverges after a few epochs: the best epoch is not the last.
     model.compile(optimizer=keras.optimizers.SGD(0.3), loss="mse")
     history = model.fit(data, validation_data=validation, epochs=6, steps_per_epoch=2,
-                        callbacks=[record, keep], verbose=0)  # fmt: skip
+                        callbacks=[record, keep], verbose=0, shuffle=False)  # fmt: skip
     losses = history.history["val_loss"]
     assert keep.best_epoch == int(np.argmin(losses)) and keep.best == pytest.approx(min(losses))
     for kept, best in zip(model.get_weights(), weights[keep.best_epoch]):
