@@ -42,20 +42,26 @@ def test_weight_tying_saves_the_output_matrix():
     assert untied.count_params() - tied.count_params() == 13 * 8 + 13  # kernel + bias
 
 
+def full_and_cached_logits(model, ids, jit, prompt=3):
+    """The model's logits `(batch, T, V)` on `ids`, and the cached step's for positions
+    `prompt - 1, ..., T - 1`: the prompt at once, then one token at a time."""
+    full = ops.convert_to_numpy(model(ids))
+    step = gpt_step_fn(model, jit=jit)
+    logits, state = step(ids[:, :prompt], None)
+    got = [ops.convert_to_numpy(logits)]
+    for t in range(prompt, ids.shape[1]):
+        logits, state = step(ids[:, t : t + 1], state)
+        got.append(ops.convert_to_numpy(logits))
+    return full, np.stack(got, axis=1)
+
+
 @pytest.mark.parametrize("position", ["learned", "sinusoidal", "rope"])
 @pytest.mark.parametrize("jit", [False, True])
 def test_cached_logits_equal_uncached_logits_at_every_position(position, jit):
     keras.utils.set_random_seed(1)
     model = build_gpt(**TINY, position=position)
-    ids = _ids()
-    full = ops.convert_to_numpy(model(ids))
-    step = gpt_step_fn(model, jit=jit)
-    logits, state = step(ids[:, :3], None)
-    got = [ops.convert_to_numpy(logits)]
-    for t in range(3, 12):
-        logits, state = step(ids[:, t : t + 1], state)
-        got.append(ops.convert_to_numpy(logits))
-    np.testing.assert_allclose(np.stack(got, axis=1), full[:, 2:], atol=ATOL)
+    full, cached = full_and_cached_logits(model, _ids(), jit)
+    np.testing.assert_allclose(cached, full[:, 2:], atol=ATOL)
 
 
 def test_greedy_with_and_without_cache_gives_the_same_tokens():
