@@ -34,6 +34,7 @@ from lmkeras.backend import compile_step, loop_seed
 from lmkeras.layers.initializers import get_initializer
 from lmkeras.layers.positional import PositionEmbedding, SinusoidalEncoding
 from lmkeras.layers.transformer import (
+    NORMS,
     LogitSoftCap,
     TiedEmbedding,
     TransformerDecoderBlock,
@@ -42,6 +43,34 @@ from lmkeras.layers.transformer import (
 )
 
 POSITIONS = ("learned", "sinusoidal", "rope")
+
+
+def check_gpt_options(
+    position="learned",
+    norm="layer",
+    activation="gelu",
+    qk_norm=False,
+    tie_weights=True,
+    zero_init_output=False,
+    head_initializer=None,
+    logit_soft_cap=None,
+) -> None:
+    """Refuse `build_gpt`'s architecture options by name, without building anything (so a
+    config can check them at import time, before the backend starts)."""  # fmt: skip
+    check_choice("position", position, POSITIONS)
+    check_choice("norm", norm, NORMS)
+    activation_function(activation)
+    for name, value in (("qk_norm", qk_norm), ("tie_weights", tie_weights),
+                        ("zero_init_output", zero_init_output)):  # fmt: skip
+        check_bool(name, value)
+    if head_initializer is not None and tie_weights:
+        raise ValueError(
+            f"`head_initializer` sets the untied output layer's weights, so it needs "
+            f"tie_weights=False; received head_initializer={head_initializer!r} with "
+            f"tie_weights=True."
+        )
+    if logit_soft_cap is not None:
+        check_positive("logit_soft_cap", logit_soft_cap)
 
 
 def build_gpt(
@@ -114,29 +143,17 @@ def build_gpt(
             f"`num_heads` must divide `hidden_dim`; received hidden_dim={hidden_dim}, "
             f"num_heads={num_heads}."
         )
-    check_choice("position", position, POSITIONS)
+    check_gpt_options(position, norm, activation, qk_norm, tie_weights, zero_init_output,
+                      head_initializer, logit_soft_cap)  # fmt: skip
     if position == "rope" and (hidden_dim // num_heads) % 2:
         raise ValueError(
             f"position='rope' needs an even head width; received {hidden_dim // num_heads}."
         )
     check_rate("dropout", dropout)
-    check_bool("tie_weights", tie_weights)
-    activation_function(activation)
     check_positive("layer_norm_epsilon", layer_norm_epsilon)
     get_initializer("kernel_initializer", kernel_initializer)
-    normalization(norm, layer_norm_epsilon)
-    check_bool("qk_norm", qk_norm)
-    check_bool("zero_init_output", zero_init_output)
     if head_initializer is not None:
-        if tie_weights:
-            raise ValueError(
-                f"`head_initializer` sets the untied output layer's weights, so it needs "
-                f"tie_weights=False; received head_initializer={head_initializer!r} with "
-                f"tie_weights=True."
-            )
         get_initializer("head_initializer", head_initializer)
-    if logit_soft_cap is not None:
-        check_positive("logit_soft_cap", logit_soft_cap)
 
     ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     tokens = TiedEmbedding(vocabulary_size, hidden_dim, name="token_embedding")

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from lmkeras._checks import (
-    check_bool,
     check_choice,
     check_float,
     check_int,
@@ -21,9 +20,8 @@ from lmkeras._checks import (
     check_type,
 )
 from lmkeras.data import load_shakespeare, split_text
-from lmkeras.layers.transformer import NORMS, activation_function
 from lmkeras.metrics import unigram_cross_entropy
-from lmkeras.models.gpt import POSITIONS, build_gpt
+from lmkeras.models.gpt import build_gpt, check_gpt_options
 from lmkeras.text import CharTokenizer
 from lmkeras.training import OPTIMIZERS, evaluate_loss, train_with_time_budget
 
@@ -98,21 +96,11 @@ class CharGPTConfig:
         check_float("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0)
         check_float("weight_decay", self.weight_decay, 0.0)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        # The architecture options, checked by name without building anything: importing the
-        # recipes must not start the backend (chapter 13 sets up simulated devices first).
-        check_choice("position", self.position, POSITIONS)
-        check_choice("norm", self.norm, NORMS)
-        activation_function(self.activation)
-        for name in ("qk_norm", "tie_weights", "zero_init_output"):
-            check_bool(name, getattr(self, name))
-        if self.head_initializer is not None and self.tie_weights:
-            raise ValueError(
-                f"`head_initializer` sets the untied output layer's weights, so it needs "
-                f"tie_weights=False; received head_initializer={self.head_initializer!r} with "
-                f"tie_weights=True."
-            )
-        if self.logit_soft_cap is not None:
-            check_positive("logit_soft_cap", self.logit_soft_cap)
+        # Checked by name without building: importing the recipes must not start the
+        # backend (chapter 13 sets up simulated devices first).
+        check_gpt_options(self.position, self.norm, self.activation, self.qk_norm,
+                          self.tie_weights, self.zero_init_output, self.head_initializer,
+                          self.logit_soft_cap)  # fmt: skip
 
     def model_kwargs(self) -> dict:
         """Keyword arguments of `build_gpt` (besides the vocabulary size)."""

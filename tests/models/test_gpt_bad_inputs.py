@@ -43,6 +43,12 @@ def build(**kwargs):
 
 
 GPT_ROWS = [
+    bad(g.check_gpt_options, lambda: g.check_gpt_options(norm="batch"), ValueError,
+        "norm='batch'"),
+    bad(g.check_gpt_options, lambda: g.check_gpt_options(head_initializer="zeros"), ValueError,
+        "tie_weights=False"),
+    bad(g.check_gpt_options, lambda: g.check_gpt_options(position="absolute"), ValueError,
+        "position='absolute'"),
     bad(g.build_gpt, lambda: build(vocabulary_size=0), ValueError, "vocabulary_size=0"),
     bad(g.build_gpt, lambda: build(sequence_length=True), TypeError, "sequence_length=True"),
     bad(g.build_gpt, lambda: build(hidden_dim=10, num_heads=4), ValueError, "hidden_dim=10",
