@@ -266,7 +266,7 @@ def _sample(args, parser):
                      f"{args.model!r} has {parts.vocabulary_size} token ids: they were not "
                      f"written together")  # fmt: skip
     prompt = tokenizer.encode(args.prompt)[None, :]
-    length = parts.sequence_length
+    length = parts.context_length
     if length is not None and prompt.shape[1] > length:
         parser.error(f"--prompt holds {prompt.shape[1]} characters, more than the model's "
                      f"context of {length}")  # fmt: skip

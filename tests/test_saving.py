@@ -59,6 +59,9 @@ SWEEP = {
     "PositionEmbedding": lambda: testing.check_layer(
         layers.PositionEmbedding, {"sequence_length": 8}, X, mixed_precision=True
     ),
+    "TrainedContext": lambda: testing.check_layer(
+        layers.TrainedContext, {"sequence_length": 4}, np.arange(12).reshape(2, 6), run_fit=False
+    ),
     "RotaryEmbedding": lambda: testing.check_layer(
         layers.RotaryEmbedding, {}, X, run_fit=False, mixed_precision=True
     ),

@@ -10,7 +10,12 @@ from lmkeras.layers.attention import MultiHeadAttention, causal_mask, scaled_dot
 from lmkeras.layers.lora import LoRA, add_lora, lora_parameter_count, merge_lora
 from lmkeras.layers.losses import MaskedCrossEntropy
 from lmkeras.layers.noise import WordCorruption, WordDropout
-from lmkeras.layers.positional import PositionEmbedding, RotaryEmbedding, SinusoidalEncoding
+from lmkeras.layers.positional import (
+    PositionEmbedding,
+    RotaryEmbedding,
+    SinusoidalEncoding,
+    TrainedContext,
+)
 from lmkeras.layers.transformer import (
     ACTIVATIONS,
     NORMS,
@@ -43,6 +48,7 @@ __all__ = [
     "SentenceCrossEntropy",
     "SinusoidalEncoding",
     "TiedEmbedding",
+    "TrainedContext",
     "TransformerDecoderBlock",
     "TransformerEncoderBlock",
     "WordCorruption",

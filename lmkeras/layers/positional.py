@@ -5,7 +5,8 @@ way. `SinusoidalEncoding` adds fixed sines and cosines (Vaswani et al., 2017),
 `PositionEmbedding` learns one vector per position (GPT-2), and `RotaryEmbedding` rotates
 queries and keys by an angle proportional to the position so that their dot product depends on
 the distance between tokens (RoPE, Su et al., 2021). Each takes `start_index`, the position of
-the first input token, so a generator can feed tokens one at a time.
+the first input token, so a generator can feed tokens one at a time. Sines and rotations have
+no table that ends, so `TrainedContext` records how long a context such a model trains on.
 """
 
 from __future__ import annotations
@@ -207,4 +208,46 @@ class RotaryEmbedding(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(max_wavelength=self.max_wavelength)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="lmkeras")
+class TrainedContext(keras.layers.Layer):
+    """The identity on token ids that records the context length a model trains on.
+
+    A learned position table ends at its `sequence_length`; sinusoidal and rotary positions go
+    on for ever, but a model trained on 128 positions has never seen position 300, and its text
+    degrades past the context it trained on. `build_gpt` puts this layer on such models so that
+    generation (`gpt_generate`, `gpt_step_fn`) knows where to slide its window, and the number is
+    saved with the model. It changes nothing in the forward pass: longer inputs still run.
+
+    Args:
+        sequence_length: int ≥ 1. The context length the model trains on.
+        **kwargs: base layer arguments.
+
+    Call arguments:
+        inputs: token ids `(batch, T)`.
+
+    Returns:
+        `inputs`, unchanged.
+
+    Example:
+    >>> layer = TrainedContext(128)
+    >>> layer.sequence_length, tuple(layer(ops.zeros((2, 300), "int32")).shape)
+    (128, (2, 300))
+    """
+
+    def __init__(self, sequence_length, **kwargs):
+        super().__init__(**kwargs)
+        self.sequence_length = check_int("sequence_length", sequence_length)
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, inputs_shape):
+        return inputs_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(sequence_length=self.sequence_length)
         return config

@@ -32,7 +32,7 @@ from lmkeras._checks import (
 )
 from lmkeras.backend import compile_step, loop_seed
 from lmkeras.layers.initializers import get_initializer
-from lmkeras.layers.positional import PositionEmbedding, SinusoidalEncoding
+from lmkeras.layers.positional import PositionEmbedding, SinusoidalEncoding, TrainedContext
 from lmkeras.layers.transformer import (
     NORMS,
     LogitSoftCap,
@@ -101,7 +101,9 @@ def build_gpt(
 
     Args:
         vocabulary_size: int ≥ 1. Number of token ids.
-        sequence_length: int ≥ 1. Longest context (size of the learned position table).
+        sequence_length: int ≥ 1. The context the model trains on: the size of the learned
+            position table, or for sinusoidal and rotary positions the window generation
+            slides at (kept in a `TrainedContext` layer). Defaults to `256`.
         num_layers: int ≥ 1. Decoder blocks. Defaults to `4`.
         num_heads: int ≥ 1. Attention heads; must divide `hidden_dim`. Defaults to `4`.
         hidden_dim: int ≥ 1. Model width. Defaults to `128`.
@@ -157,7 +159,10 @@ def build_gpt(
 
     ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     tokens = TiedEmbedding(vocabulary_size, hidden_dim, name="token_embedding")
-    x = tokens(ids)
+    if position == "learned":
+        x = tokens(ids)
+    else:
+        x = tokens(TrainedContext(sequence_length, name="trained_context")(ids))
     if position == "learned":
         x = x + PositionEmbedding(sequence_length, name="position_embedding")(x)
     elif position == "sinusoidal":
@@ -202,6 +207,7 @@ class GPTParts(NamedTuple):
     final_norm: keras.layers.Layer
     logits: keras.layers.Layer | None  # None when the token table is tied to the output
     soft_cap: keras.layers.Layer | None = None  # `LogitSoftCap`, when the model has one
+    trained_context: TrainedContext | None = None  # sinusoidal and rotary positions' context
 
     @property
     def vocabulary_size(self) -> int:
@@ -213,6 +219,14 @@ class GPTParts(NamedTuple):
         if isinstance(self.positions, PositionEmbedding):
             return self.positions.sequence_length
         return None
+
+    @property
+    def context_length(self) -> int | None:
+        """The context the model trained on: the position table's length, else the length its
+        `TrainedContext` records (None for a model saved before it had one)."""
+        if self.sequence_length is not None:
+            return self.sequence_length
+        return None if self.trained_context is None else self.trained_context.sequence_length
 
     def head(self, x):
         x = self.final_norm(x)
@@ -237,6 +251,7 @@ def gpt_parts(model: keras.Model) -> GPTParts:
         layers["final_norm"],
         layers.get("logits"),
         layers.get("logit_soft_cap"),
+        layers.get("trained_context"),
     )
 
 
@@ -267,7 +282,7 @@ def _cache_length(parts: GPTParts, max_length: int | None) -> int:
     """The KV cache length: `max_length`, checked against a learned position table."""
     limit = parts.sequence_length
     if max_length is None:
-        max_length = limit or 1024
+        max_length = parts.context_length or 1024
     check_int("max_length", max_length)
     if limit is not None and max_length > limit:
         raise ValueError(
@@ -295,8 +310,9 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
     Args:
         model: a `keras.Model` built by `build_gpt()`.
         use_cache: bool. Defaults to `True`.
-        max_length: int or None. Cache length; None means the model's `sequence_length`
-            (learned positions cannot go past it), or 1024 for sinusoidal/rotary positions.
+        max_length: int or None. Cache length; None means the context the model trained on
+            (`build_gpt`'s `sequence_length`; learned positions cannot go past it, sinusoidal
+            and rotary ones may). 1024 for a model that does not record it.
         jit: bool. Compile the step (XLA on TensorFlow, `jax.jit` on JAX). Defaults to `True`.
         bucket: int ≥ 1. Padding granularity of the uncached step. Defaults to `64`.
 
@@ -307,7 +323,7 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
     check_bool("use_cache", use_cache)
     check_bool("jit", jit)
     check_int("bucket", bucket)
-    max_length, limit = _cache_length(parts, max_length), parts.sequence_length
+    max_length, limit = _cache_length(parts, max_length), parts.context_length
     forward, empty = _cached_forward(parts, max_length)
 
     def uncached(ids, last):
@@ -354,7 +370,14 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
 
 
 def gpt_generate(
-    model, prompt_ids, max_new_tokens, sampler=None, seed=None, use_cache=True, jit=True
+    model,
+    prompt_ids,
+    max_new_tokens,
+    sampler=None,
+    seed=None,
+    use_cache=True,
+    jit=True,
+    max_length=None,
 ):
     """Generate with the token loop compiled: no Python work per token, any length.
 
@@ -368,8 +391,7 @@ def gpt_generate(
 
     Args:
         model: a `keras.Model` built by `build_gpt()`.
-        prompt_ids: int `(batch, prompt_len)`, 1 ≤ prompt_len ≤ the model's `sequence_length`
-            (learned positions).
+        prompt_ids: int `(batch, prompt_len)`, 1 ≤ prompt_len ≤ the window (`max_length`).
         max_new_tokens: int ≥ 1.
         sampler: a sampler of `lmkeras.sampling` (any `sampler(logits, seed) -> ids`); None
             means greedy decoding (argmax).
@@ -378,6 +400,9 @@ def gpt_generate(
         use_cache: bool. Keep keys/values (one position per step) or re-run the whole window
             every step. Defaults to `True`.
         jit: bool. Compile (XLA on TensorFlow, `jax.jit` on JAX). Defaults to `True`.
+        max_length: int or None. The window: None means the context the model trained on
+            (`build_gpt`'s `sequence_length`), or the whole text for a model that does not
+            record it. Learned positions cannot go past their table.
 
     Returns:
         int32 `(batch, prompt_len + max_new_tokens)`: the prompt followed by the new tokens.
@@ -395,13 +420,15 @@ def gpt_generate(
     check_bool("use_cache", use_cache)
     check_bool("jit", jit)
     batch, prompt_len = prompt.shape
-    # Learned positions end at the table; sinusoidal and rotary ones do not, so the window
-    # then holds the whole text (one pass, as without windows).
-    window = parts.sequence_length or prompt_len + max_new_tokens - 1
+    # Past the context the model trained on, text degrades (for learned positions, the table
+    # ends): the window slides there. A model without the record gets one pass.
+    if max_length is None:
+        max_length = parts.context_length or prompt_len + max_new_tokens - 1
+    window = _cache_length(parts, max_length)
     if not 1 <= prompt_len <= window:
         raise ValueError(
-            f"`prompt_ids` must hold 1 to sequence_length={window} ids per row (the model's "
-            f"context); received shape {prompt.shape}."
+            f"`prompt_ids` must hold 1 to max_length={window} ids per row (the window, by "
+            f"default the model's context); received shape {prompt.shape}."
         )
     if seed is None:
         seed = int(ops.convert_to_numpy(keras.random.randint((), 0, 2**31 - 1)))

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 from keras import ops
 
-from lmkeras.layers import PositionEmbedding, RotaryEmbedding, SinusoidalEncoding
+from lmkeras.layers import (
+    PositionEmbedding,
+    RotaryEmbedding,
+    SinusoidalEncoding,
+    TrainedContext,
+)
 from lmkeras.testing import check_layer
 
 ATOL = 1e-5
@@ -74,6 +79,13 @@ def test_rotary_dot_products_depend_only_on_the_distance():
 def test_layer_checks(cls, kwargs):
     x = np.random.default_rng(2).normal(size=(2, 6, 4)).astype("float32")
     check_layer(cls, kwargs, x, (2, 6, 4), run_fit=cls is PositionEmbedding)
+
+
+def test_trained_context_passes_ids_through_and_saves_its_length():
+    ids = np.random.default_rng(3).integers(0, 50, size=(2, 40)).astype("int32")
+    check_layer(TrainedContext, {"sequence_length": 16}, ids, (2, 40), run_fit=False)
+    np.testing.assert_array_equal(ops.convert_to_numpy(TrainedContext(16)(ids)), ids)
+    assert TrainedContext.from_config(TrainedContext(16).get_config()).sequence_length == 16
 
 
 def test_bad_arguments_name_the_parameter():

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from lmkeras.layers.positional import PositionEmbedding, RotaryEmbedding, SinusoidalEncoding
+from lmkeras.layers.positional import (
+    PositionEmbedding,
+    RotaryEmbedding,
+    SinusoidalEncoding,
+    TrainedContext,
+)
 from tests.bad_inputs import bad, check_refused, table
 
 ODD = np.ones((1, 2, 5), "float32")
@@ -29,6 +34,8 @@ POSITIONAL_ROWS = [
     bad(RotaryEmbedding, lambda: RotaryEmbedding()(ODD), ValueError, "even width", "5"),
     bad(RotaryEmbedding, lambda: RotaryEmbedding()(np.ones((3, 4), "float32")), ValueError,
         "`inputs`", "(3, 4)"),
+    bad(TrainedContext, lambda: TrainedContext(0), ValueError, "sequence_length=0"),
+    bad(TrainedContext, lambda: TrainedContext(12.5), TypeError, "sequence_length=12.5"),
 ]  # fmt: skip
 
 

@@ -11,7 +11,7 @@ import pytest
 from keras import ops
 
 from lmkeras import sampling
-from lmkeras.models.gpt import build_gpt, gpt_generate, gpt_step_fn
+from lmkeras.models.gpt import build_gpt, gpt_generate, gpt_parts, gpt_step_fn
 from lmkeras.testing import check_model
 
 # Cached and uncached logits differ only by float32 summation order.
@@ -143,6 +143,23 @@ def test_compiled_loop_runs_past_the_context_as_the_python_loop_does(use_cache, 
     assert len(model.__dict__["_lmkeras_generate"]) == 1
 
 
+@pytest.mark.parametrize("position", ["rope", "sinusoidal"])
+def test_positions_without_a_table_slide_at_the_context_they_trained_on(position):
+    keras.utils.set_random_seed(7)
+    model = build_gpt(**{**TINY, "sequence_length": 8}, position=position)
+    assert gpt_parts(model).context_length == 8
+    prompt = _ids(length=3)
+    expected = sampling.generate(gpt_step_fn(model, jit=False), prompt, 30, GREEDY)
+    got = ops.convert_to_numpy(gpt_generate(model, prompt, 30, jit=False))
+    np.testing.assert_array_equal(got, ops.convert_to_numpy(expected))
+    # Sliding at 8 is not one pass over the whole text: the tokens differ past the context.
+    whole = ops.convert_to_numpy(gpt_generate(model, prompt, 30, jit=False, max_length=33))
+    np.testing.assert_array_equal(got[:, :9], whole[:, :9])
+    assert not np.array_equal(got, whole)
+    with pytest.raises(ValueError, match=r"1 to max_length=2 ids per row"):
+        gpt_generate(model, prompt, 3, max_length=2)
+
+
 def test_compiled_loop_samples_fresh_tokens_in_every_window():
     model = build_gpt(**TINY)
     sampler = sampling.TemperatureSampler(5.0)  # nearly uniform: repeats would be a seed reuse
@@ -155,7 +172,7 @@ def test_compiled_loop_samples_fresh_tokens_in_every_window():
 
 def test_compiled_loop_refuses_bad_arguments():
     model = build_gpt(**TINY)
-    with pytest.raises(ValueError, match=r"1 to sequence_length=16 ids per row.*\(2, 17\)"):
+    with pytest.raises(ValueError, match=r"1 to max_length=16 ids per row.*\(2, 17\)"):
         gpt_generate(model, _ids(length=17), 3)
     with pytest.raises(ValueError, match="max_new_tokens=0"):
         gpt_generate(model, _ids(length=5), 0)
