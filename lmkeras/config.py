@@ -126,9 +126,21 @@ def cpu_has_bfloat16() -> bool:
 def training_precision() -> str:
     """The Keras dtype policy that trains fastest here: float16 on a GPU, bfloat16 on a CPU with
     hardware bfloat16 under TensorFlow, else float32. Mixed policies keep float32 weights.
+
+    `LMKERAS_PRECISION` (`float32`, `mixed_bfloat16` or `mixed_float16`) overrides the choice:
+    `LMKERAS_PRECISION=float32` shows on an AMX machine what a laptop without bfloat16 gets.
     """
     import keras
 
+    override = os.environ.get("LMKERAS_PRECISION", "").strip()
+    if override:
+        allowed = ("float32", "mixed_bfloat16", "mixed_float16")
+        if override not in allowed:
+            raise ValueError(
+                f"LMKERAS_PRECISION must be one of {allowed} or unset; received "
+                f"LMKERAS_PRECISION={override!r}."
+            )
+        return override
     if gpu_names():
         return "mixed_float16"
     if keras.backend.backend() == "tensorflow" and cpu_has_bfloat16():

@@ -71,11 +71,12 @@ def plot_history(
 
     Args:
         histories: a keras `History`, a dict of lists (`history.history`), or a dict
-            `{run name: History or dict}` to compare runs (each run gets one colour; training
-            curves dashed, validation solid).
+            `{run name: History or dict}` to compare runs (each run gets one colour and one
+            legend entry; training curves dashed, validation solid).
         metrics: keys to plot; each must be in every run. None plots those of `"loss"` and
             `"val_loss"` that are there (at least one must be). Defaults to `None`.
-        x: x values (one list, or one per run name). Defaults to epochs 1, 2, ...
+        x: x values (one list, or one per run name). Defaults to epochs 1, 2, ... (whole
+            numbers on the axis).
         xlabel, ylabel, title: labels.
         ax: matplotlib Axes or None for a new figure.
         log_y: bool. Log-scale y axis. Defaults to `False`.
@@ -133,12 +134,24 @@ def plot_history(
                     f"`x` holds {len(xs)} values for the {len(values)} values of {metric!r}"
                     f"{'' if single else f' in run {name!r}'}; give one x per value."
                 )
-            label = metric if single else f"{name} {metric}"
+            # Several runs: one legend entry per run (its colour), the line styles explained
+            # once below, instead of runs × metrics entries. "_" keeps a label off the legend.
+            present = [m for m in metrics if m in history]
+            named = next((m for m in present if m.startswith("val_")), present[0])
+            label = metric if single else (name if metric == named else f"_{name} {metric}")
             style = "--" if not metric.startswith("val_") and not single else "-"
             ax.plot(xs[: len(values)], values, style, label=label, color=None if single else colour)
             if metric == mark_best and values:
                 best = min(range(len(values)), key=values.__getitem__)
                 ax.plot(xs[best], values[best], "o", color=ax.get_lines()[-1].get_color())
+    styles = {"--" if not m.startswith("val_") else "-" for m in metrics}
+    if not single and len(styles) == 2:
+        ax.plot([], [], "--", color="grey", label="training (dashed)")
+        ax.plot([], [], "-", color="grey", label="validation (solid)")
+    if x is None:  # epochs: whole numbers on the axis, never 1.5
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return _finish(ax, xlabel, ylabel, title, log_y)
 
 

@@ -25,7 +25,6 @@ TABLE_FILES = sorted(TESTS.glob("test_bad_inputs_*.py")) + sorted(
 NO_ARGUMENTS = {
     "lmkeras.config.cpu_has_bfloat16",
     "lmkeras.config.gpu_names",
-    "lmkeras.config.training_precision",
 }
 # Records and exceptions that the package returns or raises; users read them, never build them.
 RETURNED = {

@@ -18,6 +18,16 @@ def test_is_quick_rejects_a_typo(monkeypatch):
         config.is_quick()
 
 
+def test_training_precision_can_be_overridden(monkeypatch):
+    monkeypatch.setenv("LMKERAS_PRECISION", "float32")
+    assert config.training_precision() == "float32"
+    monkeypatch.setenv("LMKERAS_PRECISION", "mixed_bfloat16")
+    assert config.training_precision() == "mixed_bfloat16"
+    monkeypatch.setenv("LMKERAS_PRECISION", "bf16")
+    with pytest.raises(ValueError, match="LMKERAS_PRECISION='bf16'"):
+        config.training_precision()
+
+
 def test_data_dir_unset_and_missing(monkeypatch, tmp_path):
     monkeypatch.delenv("LMKERAS_DATA_DIR", raising=False)
     assert config.data_dir() is None

@@ -18,7 +18,10 @@ def test_plot_history_of_several_runs():
     }
     ax = plot_history(runs)
     labels = [line.get_label() for line in ax.get_lines()]
-    assert "small val_loss" in labels and "big loss" in labels
+    assert "small" in labels and "_big loss" in labels  # one legend entry per run
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend == ["small", "big", "training (dashed)", "validation (solid)"]
+    assert all(tick == int(tick) for tick in ax.get_xticks())  # epochs: no 1.5
     best = [line for line in ax.get_lines() if line.get_marker() == "o"]
     assert [tuple(line.get_xydata()[0]) for line in best] == [(2.0, 1.8), (2.0, 1.6)]
 
