@@ -22,7 +22,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "PIP_NO_INDEX")}
+    # VIRTUAL_ENV of another venv (an activated shell) makes IPython warn on stderr.
+    dropped = ("TF_CPP_MIN_LOG_LEVEL", "PIP_NO_INDEX", "VIRTUAL_ENV")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     return {**env, **extra}
 
 
