@@ -152,10 +152,10 @@ def test_positions_without_a_table_slide_at_the_context_they_trained_on(position
     expected = sampling.generate(gpt_step_fn(model, jit=False), prompt, 30, GREEDY)
     got = ops.convert_to_numpy(gpt_generate(model, prompt, 30, jit=False))
     np.testing.assert_array_equal(got, ops.convert_to_numpy(expected))
-    # Sliding at 8 is not one pass over the whole text: the tokens differ past the context.
+    # Within the first window, sliding and one pass over the whole text agree. (Past it they
+    # may too: an untrained model's greedy text often repeats one token, so that is not checked.)
     whole = ops.convert_to_numpy(gpt_generate(model, prompt, 30, jit=False, max_length=33))
     np.testing.assert_array_equal(got[:, :9], whole[:, :9])
-    assert not np.array_equal(got, whole)
     with pytest.raises(ValueError, match=r"1 to max_length=2 ids per row"):
         gpt_generate(model, prompt, 3, max_length=2)
 
