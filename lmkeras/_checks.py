@@ -284,6 +284,17 @@ def check_callable(name: str, value: Any) -> Any:
     return value
 
 
+def check_pair(name: str, value: Any, what: str) -> tuple[Any, Any]:
+    """Two things in a list or tuple, e.g. a translator's `(source_ids, decoder_inputs)`; `what`
+    names them ("(source_ids, decoder_inputs)")."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError(
+            f"`{name}` must be a pair {what}; received {type(value).__name__} "
+            f"{getattr(value, 'shape', '')}."
+        )
+    return value[0], value[1]
+
+
 def check_pairs(name: str, value: Any, allow_empty: bool = False) -> list[tuple[str, str]]:
     """A list (or other iterable) of (source, target) pairs of str, e.g. translation pairs."""
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):

@@ -84,17 +84,20 @@ step "lint: ruff"
 # One run for the notebooks, the unit tests and the doctests, so both workers stay busy to the
 # end. In quick mode no notebook reads another's files, and each writes its own under runs/.
 step "notebooks (quick mode, nbval), unit tests, doctests and backend-free tests: TensorFlow"
-KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q "${XDIST[@]}" \
+# --durations: the slowest tests and notebook cells, printed for whoever next cuts CI's time.
+KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q "${XDIST[@]}" --durations=25 \
   --nbval-lax --nbval-current-env notebooks tests lmkeras
 
 # JAX compiles each jitted step and each eager op with XLA, and the same small programs recur
 # from test to test (the same tiny models, shapes and ops): both workers share one compilation
-# cache, new each run, so each program compiles once.
+# cache, new each run, so each program compiles once. The tests' programs are tiny and run once,
+# so XLA's optimisation passes cost more than they save: JAX_DISABLE_MOST_OPTIMIZATIONS skips
+# them (tests/models: 191 s against 231 s with LLVM at -O0 and about 300 s by default, here).
 step "unit tests of the model code on JAX (not the slow ones)"
 rm -rf .venv/jax-cache
-KERAS_BACKEND=jax JAX_COMPILATION_CACHE_DIR="$PWD/.venv/jax-cache" \
+KERAS_BACKEND=jax JAX_COMPILATION_CACHE_DIR="$PWD/.venv/jax-cache" JAX_DISABLE_MOST_OPTIMIZATIONS=1 \
   JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0 JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0 \
-  .venv/bin/python -m pytest -q "${XDIST[@]}" -m "not slow" "${MODEL_CODE[@]}"
+  .venv/bin/python -m pytest -q "${XDIST[@]}" --durations=15 -m "not slow" "${MODEL_CODE[@]}"
 
 step "unit tests of the model code on PyTorch (not the slow ones)"
 KERAS_BACKEND=torch .venv/bin/python -m pytest -q "${XDIST[@]}" -m "not slow" "${MODEL_CODE[@]}"

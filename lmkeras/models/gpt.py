@@ -12,7 +12,6 @@ Karpathy, nanoGPT.
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import keras
@@ -300,8 +299,9 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
     the new tokens, writes their keys/values at `index` and attends to everything cached. When
     the cache is full, its last `max_length // 2` ids are fed again into a fresh cache, so
     generation can run past the context. Without the cache, the state is the ids so far and
-    every call reruns the model on the whole prefix (cropped to the last `sequence_length` ids,
-    right-padded to a multiple of `bucket` so a compiled step is reused).
+    every call reruns the model on the whole prefix (cropped to the last `max_length` ids, the
+    same window as the cache, right-padded to a multiple of `bucket` so a compiled step is
+    reused).
 
     Python drives the loop, one compiled call per token, so any strategy of `lmkeras.sampling`
     (beam search, n-gram bans, end tokens) works with it; `gpt_generate` compiles the whole
@@ -323,7 +323,7 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
     check_bool("use_cache", use_cache)
     check_bool("jit", jit)
     check_int("bucket", bucket)
-    max_length, limit = _cache_length(parts, max_length), parts.context_length
+    max_length = _cache_length(parts, max_length)
     forward, empty = _cached_forward(parts, max_length)
 
     def uncached(ids, last):
@@ -340,9 +340,9 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
         batch, length = ops.shape(new_ids)
         if not use_cache:
             ids = new_ids if state is None else ops.concatenate([state, new_ids], axis=1)
-            window = ids[:, -limit:] if limit else ids
+            window = ids[:, -max_length:]
             size = window.shape[1]
-            padded_size = min(-(-size // bucket) * bucket, limit or math.inf)
+            padded_size = min(-(-size // bucket) * bucket, max_length)
             padded = ops.pad(window, [[0, 0], [0, padded_size - size]])
             return compiled_uncached(padded, ops.convert_to_tensor(size - 1, "int32")), ids
         if length > max_length:
@@ -433,11 +433,11 @@ def gpt_generate(
     if seed is None:
         seed = int(ops.convert_to_numpy(keras.random.randint((), 0, 2**31 - 1)))
     seed = check_int("seed", seed, 0)
-    key = (repr(sampler), window, use_cache, jit)
     compiled = model.__dict__.setdefault("_lmkeras_generate", {})
-    if key not in compiled:
-        compiled[key] = _compile_generation(model, parts, sampler, window, use_cache, jit)
-    run, seed_generator = compiled[key]
+    # One seed generator for all the compiled loops, so its state runs on from window to window.
+    seed_generator = model.__dict__.get("_lmkeras_generate_seed")
+    if seed_generator is None:
+        seed_generator = model.__dict__["_lmkeras_generate_seed"] = keras.random.SeedGenerator(0)
     if keras.backend.backend() != "jax":
         seed_generator.state.assign(ops.convert_to_tensor([seed, 0], seed_generator.state.dtype))
     buffer = np.zeros((batch, window + 1), "int32")
@@ -450,6 +450,16 @@ def gpt_generate(
         jax_key = None
         if keras.backend.backend() == "jax":
             jax_key = ops.convert_to_tensor(np.array([seed, chunk], "uint32"))
+        # The context is fed at once, padded to a power of two (at least 8, at most the window):
+        # a few compiled loops serve every prompt length, and a short prompt is not padded to
+        # the whole window (which cost 9-20% of the tokens/s of a 256-token generation).
+        prefill = min(window, max(8, 1 << (start - 1).bit_length()))
+        key = (repr(sampler), window, prefill, use_cache, jit)
+        if key not in compiled:
+            compiled[key] = _compile_generation(
+                model, parts, sampler, window, prefill, use_cache, jit, seed_generator
+            )
+        run = compiled[key]
         sizes = (ops.convert_to_tensor(n, "int32") for n in (start, count))
         ids, finite = run(ops.convert_to_tensor(buffer), *sizes, jax_key)
         # A compiled loop cannot raise, so it returns a flag (see benchmarks/bench_checks.py).
@@ -475,18 +485,19 @@ def _argmax(logits, seed=None):
     return ops.argmax(logits, axis=-1)
 
 
-def _compile_generation(model, parts, sampler, window, use_cache, jit):
+def _compile_generation(model, parts, sampler, window, prefill, use_cache, jit, seed_generator):
     """`run(buffer, start, count, key) -> (buffer, finite)`: `count` new ids written at
-    `start, ...` of `buffer` `(batch, window + 1)`, whose first `start` ids are the context."""
+    `start, ...` of `buffer` `(batch, window + 1)`, whose first `start ≤ prefill` ids are the
+    context."""
     forward, empty = _cached_forward(parts, window)
-    seed_generator = keras.random.SeedGenerator(0)
 
     def run(buffer, start, count, key):
         key = seed_generator if key is None else key
         batch = ops.shape(buffer)[0]
-        context = buffer[:, :window]
-        # The whole window is fed at once (one shape for every prompt length); the cache rows
-        # past `start` hold keys of padding until each position is written, before it is read.
+        context = buffer[:, :prefill]
+        # The context is fed at once (one shape for every prompt up to `prefill` ids); the cache
+        # rows past `start` hold keys of padding until each position is written, before it is
+        # read.
         if use_cache:
             logits, caches = forward(context, empty(batch), 0, at=start - 1)
         else:
@@ -518,7 +529,7 @@ def _compile_generation(model, parts, sampler, window, use_cache, jit):
         ids, _ = sample(ids, logits, last)
         return ids, ops.logical_and(ok, finite(logits))
 
-    return compile_step(run, model, jit), seed_generator
+    return compile_step(run, model, jit)
 
 
 def gpt_attention_weights(model: keras.Model, token_ids) -> np.ndarray:

@@ -32,7 +32,14 @@ import keras
 import numpy as np  # noqa: F401 (used by the doctests)
 from keras import ops
 
-from lmkeras._checks import check_bool, check_float, check_int, check_rate, check_token_ids
+from lmkeras._checks import (
+    check_bool,
+    check_float,
+    check_int,
+    check_pair,
+    check_rate,
+    check_token_ids,
+)
 from lmkeras._compat import renamed_config_keys
 from lmkeras.layers.additive_attention import AdditiveAttention
 
@@ -230,12 +237,7 @@ class GRUTranslator(keras.Model):
 
     # ------------------------------------------------------------------ public API
     def call(self, inputs, training=None):
-        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
-            raise ValueError(
-                "`inputs` must be a pair (source_ids, decoder_inputs); received "
-                f"{type(inputs).__name__} {getattr(inputs, 'shape', '')}."
-            )
-        source_ids, decoder_inputs = inputs
+        source_ids, decoder_inputs = check_pair("inputs", inputs, "(source_ids, decoder_inputs)")
         keys, state, mask = self.encode(source_ids, training)
         if training and self.teacher_forcing_ratio < 1.0:
             return self._decode_loop(

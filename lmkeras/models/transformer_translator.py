@@ -20,7 +20,14 @@ import keras
 import numpy as np  # noqa: F401 (used by the doctests)
 from keras import ops
 
-from lmkeras._checks import check_bool, check_int, check_optional_int, check_rate, check_token_ids
+from lmkeras._checks import (
+    check_bool,
+    check_int,
+    check_optional_int,
+    check_pair,
+    check_rate,
+    check_token_ids,
+)
 from lmkeras._compat import renamed_config_keys
 from lmkeras.backend import compile_step
 from lmkeras.layers.positional import PositionEmbedding
@@ -177,12 +184,7 @@ class TransformerTranslator(keras.Model):
         return self.target_embedding(self.decoder_norm(x), reverse=True)
 
     def call(self, inputs, training=None):
-        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
-            raise ValueError(
-                "`inputs` must be a pair (source_ids, decoder_inputs); received "
-                f"{type(inputs).__name__} {getattr(inputs, 'shape', '')}."
-            )
-        source_ids, decoder_inputs = inputs
+        source_ids, decoder_inputs = check_pair("inputs", inputs, "(source_ids, decoder_inputs)")
         encoder_outputs, source_mask = self.encode(source_ids, training=training)
         return self.decode(decoder_inputs, encoder_outputs, source_mask, training=training)
 

@@ -137,10 +137,15 @@ def test_compiled_loop_runs_past_the_context_as_the_python_loop_does(use_cache, 
     expected = sampling.generate(gpt_step_fn(model, jit=False), prompt, 40, GREEDY)
     got = gpt_generate(model, prompt, 40, use_cache=use_cache, jit=jit)
     np.testing.assert_array_equal(ops.convert_to_numpy(got), ops.convert_to_numpy(expected))
-    # One compiled loop serves every prompt length, token count and window.
+    # One compiled loop serves every token count, every window and every prompt of up to 8
+    # ids; a longer prompt adds one per power of two (its context is fed at once, padded).
     assert len(model.__dict__["_lmkeras_generate"]) == 1
     gpt_generate(model, _ids(length=2), 3, use_cache=use_cache, jit=jit)
     assert len(model.__dict__["_lmkeras_generate"]) == 1
+    longer = gpt_generate(model, _ids(length=12), 3, use_cache=use_cache, jit=jit)
+    assert len(model.__dict__["_lmkeras_generate"]) == 2
+    expected = sampling.generate(gpt_step_fn(model, jit=False), _ids(length=12), 3, GREEDY)
+    np.testing.assert_array_equal(ops.convert_to_numpy(longer), ops.convert_to_numpy(expected))
 
 
 @pytest.mark.parametrize("position", ["rope", "sinusoidal"])
@@ -158,6 +163,24 @@ def test_positions_without_a_table_slide_at_the_context_they_trained_on(position
     np.testing.assert_array_equal(got[:, :9], whole[:, :9])
     with pytest.raises(ValueError, match=r"1 to max_length=2 ids per row"):
         gpt_generate(model, prompt, 3, max_length=2)
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_step_function_windows_at_the_max_length_it_is_given(use_cache):
+    # A rotary model trained on 8 positions, asked for a window of 16: both paths see 12 ids
+    # whole (no crop at the trained context), as one pass over them does.
+    keras.utils.set_random_seed(3)
+    model = build_gpt(**{**TINY, "sequence_length": 8}, position="rope")
+    ids = _ids(length=12)
+    step = gpt_step_fn(model, use_cache=use_cache, max_length=16, jit=False)
+    logits, _ = step(ids, None)
+    whole = ops.convert_to_numpy(model(ids))[:, -1]
+    np.testing.assert_allclose(ops.convert_to_numpy(logits), whole, atol=ATOL)
+    # At the default window (the trained context), both crop to the last 8 ids.
+    logits, _ = gpt_step_fn(model, use_cache=False, jit=False)(ids, None)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(logits), ops.convert_to_numpy(model(ids[:, -8:]))[:, -1], atol=ATOL
+    )
 
 
 def test_compiled_loop_samples_fresh_tokens_in_every_window():
