@@ -176,7 +176,10 @@ def test_step_function_windows_at_the_max_length_it_is_given(use_cache):
     logits, _ = step(ids, None)
     whole = ops.convert_to_numpy(model(ids))[:, -1]
     np.testing.assert_allclose(ops.convert_to_numpy(logits), whole, atol=ATOL)
-    # At the default window (the trained context), both crop to the last 8 ids.
+    # At the default window (the trained context), the uncached path crops to the last 8 ids
+    # and the cached one refuses 12 new ids at once, naming its max_length.
+    with pytest.raises(ValueError, match=r"max_length=8 positions; received 12 new ids"):
+        gpt_step_fn(model, jit=False)(ids, None)
     logits, _ = gpt_step_fn(model, use_cache=False, jit=False)(ids, None)
     np.testing.assert_allclose(
         ops.convert_to_numpy(logits), ops.convert_to_numpy(model(ids[:, -8:]))[:, -1], atol=ATOL
