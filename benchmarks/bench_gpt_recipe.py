@@ -49,6 +49,12 @@ VARIANTS = {
         {"norm": "layer", "qk_norm": False, "learning_rate": 6e-3},
     ),  # fmt: skip
     "rope_muon_lr_6e-3": {"position": "rope", "optimizer": "muon", "learning_rate": 6e-3},
+    # Size, context and schedule around modern() (2026-12-02, fourth session).
+    "modern_min_lr_0": ("modern", {"min_lr_ratio": 0.0}),
+    "modern_context_256": ("modern", {"sequence_length": 256, "batch_size": 16}),
+    "modern_width_192": ("modern", {"hidden_dim": 192, "num_heads": 6}),
+    "modern_6_layers": ("modern", {"num_layers": 6}),
+    "modern_batch_64": ("modern", {"batch_size": 64}),
 }
 
 

@@ -6,8 +6,8 @@
 # (constraints/colab.txt), in that venv.
 #
 # Each thing runs once: doctests, the backend-free tests (packaging, notebooks' shape and
-# outputs, README figures, architecture), the notebooks and the tests marked `slow` (training for
-# seconds) run on TensorFlow only. Every pytest step runs on both cores (pytest-xdist, -n 2), one
+# outputs, README figures, architecture), the bad-input tables, the notebooks and the tests
+# marked `slow` (training for seconds) run on TensorFlow only. Every pytest step runs on both cores (pytest-xdist, -n 2), one
 # step after another; Colab's venv installs in the background while .venv installs, and the wheel
 # is built, checked and installed into it while the tests run.
 #
@@ -36,6 +36,9 @@ COLAB=("${MODEL_CODE[@]}" tests/datasets tests/test_data.py tests/test_text.py t
 # Every pytest step: both cores, and each file on one worker (a notebook's cells run in order in
 # one kernel; a module's fixtures are built once, not once per worker).
 XDIST=(-n "$WORKERS" --dist loadfile)
+# The bad-input tables (tests/**/*_bad_inputs.py: the package's own argument checks, which run
+# before any backend work) run once, on TensorFlow, not again in the other backends' steps.
+ONCE=(--ignore-glob='*_bad_inputs.py')
 
 step "install: .venv with the package, its test tools and PyTorch; .venv-colab beside it"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
@@ -45,10 +48,12 @@ step "install: .venv with the package, its test tools and PyTorch; .venv-colab b
 (
   "$PYTHON" -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]
 print("\n".join(p["dependencies"] + p["optional-dependencies"]["test"]))' >.venv-colab/deps.txt &&
-    .venv-colab/bin/python -m pip install -q -c constraints/colab.txt -r .venv-colab/deps.txt
+    .venv-colab/bin/python -m pip install -q --no-compile -c constraints/colab.txt -r .venv-colab/deps.txt
 ) >.venv-colab.log 2>&1 &
 colab_deps=$!
-.venv/bin/python -m pip install -q -e ".[test]" "$TORCH"
+# --no-compile: pip byte-compiles every installed module (TensorFlow, JAX and PyTorch: about
+# 85 CPU-seconds here); Python compiles only the modules the tests import, once.
+.venv/bin/python -m pip install -q --no-compile -e ".[test]" "$TORCH"
 
 # In the background while the tests run: the package as a user gets it. The sdist and the wheel
 # are built and checked, and the wheel is installed, with Colab's versions (constraints/colab.txt),
@@ -62,7 +67,7 @@ colab_deps=$!
   # After the early install (not a child of this subshell, so no `wait`); were it to fail,
   # this install would still install whatever is missing.
   while kill -0 "$colab_deps" 2>/dev/null; do sleep 2; done
-  .venv-colab/bin/python -m pip install -q -c constraints/colab.txt "$wheel[test]"
+  .venv-colab/bin/python -m pip install -q --no-compile -c constraints/colab.txt "$wheel[test]"
   # This build's files even when the version number did not change since the last run:
   .venv-colab/bin/python -m pip install -q --force-reinstall --no-deps "$wheel"
   cd / && "$OLDPWD/.venv-colab/bin/python" -c "import lmkeras, sys; \
@@ -97,10 +102,11 @@ step "unit tests of the model code on JAX (not the slow ones)"
 rm -rf .venv/jax-cache
 KERAS_BACKEND=jax JAX_COMPILATION_CACHE_DIR="$PWD/.venv/jax-cache" JAX_DISABLE_MOST_OPTIMIZATIONS=1 \
   JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0 JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0 \
-  .venv/bin/python -m pytest -q "${XDIST[@]}" --durations=15 -m "not slow" "${MODEL_CODE[@]}"
+  .venv/bin/python -m pytest -q "${XDIST[@]}" --durations=15 -m "not slow" "${ONCE[@]}" \
+  "${MODEL_CODE[@]}"
 
 step "unit tests of the model code on PyTorch (not the slow ones)"
-KERAS_BACKEND=torch .venv/bin/python -m pytest -q "${XDIST[@]}" -m "not slow" "${MODEL_CODE[@]}"
+KERAS_BACKEND=torch .venv/bin/python -m pytest -q "${XDIST[@]}" -m "not slow" "${ONCE[@]}" "${MODEL_CODE[@]}"
 
 step "the wheel and Colab's versions: built, checked, installed; unit tests (not the slow ones)"
 if ! wait "$colab_install"; then
@@ -109,6 +115,6 @@ if ! wait "$colab_install"; then
 fi
 grep -E "^(Checking|wheel)" .venv-colab.log
 .venv-colab/bin/python -c "import keras, tensorflow; print('keras', keras.__version__, 'tensorflow', tensorflow.__version__)"
-KERAS_BACKEND=tensorflow .venv-colab/bin/python -m pytest -q "${XDIST[@]}" -m "not slow" "${COLAB[@]}"
+KERAS_BACKEND=tensorflow .venv-colab/bin/python -m pytest -q "${XDIST[@]}" -m "not slow" "${ONCE[@]}" "${COLAB[@]}"
 
 step "all green"
