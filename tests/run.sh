@@ -48,12 +48,14 @@ step "install: .venv with the package, its test tools and PyTorch; .venv-colab b
 (
   "$PYTHON" -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]
 print("\n".join(p["dependencies"] + p["optional-dependencies"]["test"]))' >.venv-colab/deps.txt &&
-    .venv-colab/bin/python -m pip install -q --no-compile -c constraints/colab.txt -r .venv-colab/deps.txt
+    .venv-colab/bin/python -m pip install -q -c constraints/colab.txt -r .venv-colab/deps.txt
 ) >.venv-colab.log 2>&1 &
 colab_deps=$!
-# --no-compile: pip byte-compiles every installed module (TensorFlow, JAX and PyTorch: about
-# 85 CPU-seconds here); Python compiles only the modules the tests import, once.
-.venv/bin/python -m pip install -q --no-compile -e ".[test]" "$TORCH"
+# pip byte-compiles what it installs (about 85 CPU-seconds here, 7 s of the step's wall clock).
+# Keep it: where PYTHONDONTWRITEBYTECODE is set (as on the course's machines), a venv installed
+# with --no-compile makes every test process compile TensorFlow's modules again (CI took 2,184 s
+# with it and the bad-input tables run once, against 1,423 s before either, 2026-12-02).
+.venv/bin/python -m pip install -q -e ".[test]" "$TORCH"
 
 # In the background while the tests run: the package as a user gets it. The sdist and the wheel
 # are built and checked, and the wheel is installed, with Colab's versions (constraints/colab.txt),
@@ -67,7 +69,7 @@ colab_deps=$!
   # After the early install (not a child of this subshell, so no `wait`); were it to fail,
   # this install would still install whatever is missing.
   while kill -0 "$colab_deps" 2>/dev/null; do sleep 2; done
-  .venv-colab/bin/python -m pip install -q --no-compile -c constraints/colab.txt "$wheel[test]"
+  .venv-colab/bin/python -m pip install -q -c constraints/colab.txt "$wheel[test]"
   # This build's files even when the version number did not change since the last run:
   .venv-colab/bin/python -m pip install -q --force-reinstall --no-deps "$wheel"
   cd / && "$OLDPWD/.venv-colab/bin/python" -c "import lmkeras, sys; \
