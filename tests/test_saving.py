@@ -202,6 +202,7 @@ def test_models_saved_before_the_layout_change_still_load_with_equal_outputs(nam
     np.testing.assert_allclose(outputs, arrays[f"{name}/output"], atol=1e-5, rtol=0)
 
 
+@pytest.mark.slow
 def test_a_fresh_process_loads_every_course_model_after_import_lmkeras(tmp_path):
     """`import lmkeras` then `keras.saving.load_model(path)`: no submodule import needed."""
     paths = [str(LEGACY / f"{name}.keras") for name in LEGACY_MODELS if KERAS_READS_FIXTURES]

@@ -30,6 +30,8 @@ def _trained_a_little(model, steps=3):
     """Zero-initialised outputs make a fresh model trivially cache-consistent; a few steps of
     training make the comparison mean something."""
     compile_for_training(model, learning_rate=1e-2, jit_compile=False)
+    # Three steps of a tiny model: tracing a TensorFlow graph costs seconds, eager milliseconds.
+    model.run_eagerly = keras.backend.backend() == "tensorflow"
     ids = _ids(batch=4, length=12, seed=9)
     for _ in range(steps):
         model.train_on_batch(ids[:, :-1], ids[:, 1:])
@@ -73,13 +75,16 @@ def test_zero_initialised_outputs_start_every_block_as_the_identity_and_predicti
     assert np.any(ops.convert_to_numpy(plain.get_layer("block_0").attention.output_dense.kernel))
 
 
+# Each option alone through the eager step function, and all of them together through the
+# compiled one too (the compiled path runs the same layer code: one model covers it).
 @pytest.mark.parametrize(
-    "option",
-    [{"norm": "rms"}, {"qk_norm": True}, {"logit_soft_cap": 2.0}, {"activation": "relu_squared"},
-     {"tie_weights": False, "head_initializer": "zeros", "zero_init_output": True}, MODERN],
-    ids=["rms", "qk_norm", "soft_cap", "relu2", "zero_init", "all"],
+    "option, jit",
+    [({"norm": "rms"}, False), ({"qk_norm": True}, False), ({"logit_soft_cap": 2.0}, False),
+     ({"activation": "relu_squared"}, False),
+     ({"tie_weights": False, "head_initializer": "zeros", "zero_init_output": True}, False),
+     (MODERN, False), (MODERN, True)],
+    ids=["rms", "qk_norm", "soft_cap", "relu2", "zero_init", "all", "all-compiled"],
 )  # fmt: skip
-@pytest.mark.parametrize("jit", [False, True])
 def test_cached_logits_equal_uncached_logits_with_each_option(option, jit):
     keras.utils.set_random_seed(1)
     model = _trained_a_little(build_gpt(**{**TINY, **option}))
@@ -164,6 +169,7 @@ def test_muon_gets_every_hidden_matrix_and_adamw_the_rest():
                for path in adamw)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_muon_trains_the_model_and_round_trips_in_the_saved_file(tmp_path):
     keras.utils.set_random_seed(0)
     model = build_gpt(**TINY, **MODERN)

@@ -96,7 +96,8 @@ def _encoder():
     return PairEncoder.from_pairs(pairs, 12, 11)
 
 
-@pytest.mark.parametrize("attention", [True, False])
+# With attention once (on TensorFlow), without on every backend: the cache and beam code is shared.
+@pytest.mark.parametrize("attention", [pytest.param(True, marks=pytest.mark.slow), False])
 def test_translate_beam_one_is_greedy_and_cache_changes_nothing(attention):
     encoder = _encoder()
     keras.utils.set_random_seed(0)

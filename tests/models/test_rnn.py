@@ -53,6 +53,8 @@ def test_carried_state_equals_rerunning_the_prefix(cell):
     assert all(tuple(leaf.shape) == (2, 7) for s in state for leaf in s)
 
 
+# Greedy generation on each backend is covered by the carried-state test above: once, on TF.
+@pytest.mark.slow
 def test_generation_with_state_equals_prefix_rerun_generation():
     keras.utils.set_random_seed(2)
     model = build_rnn_lm(VOCAB, embedding_dim=4, units=8)
@@ -97,6 +99,7 @@ def test_step_fn_needs_a_recurrent_model():
         rnn_step_fn(model)
 
 
+@pytest.mark.slow
 def test_train_char_lm_stops_on_its_budget_and_reports_figures():
     from lmkeras.recipes.char_lm import CharLMConfig, train_char_lm
 

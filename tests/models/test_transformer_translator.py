@@ -61,6 +61,8 @@ def test_encoder_block_hides_padded_positions():
     np.testing.assert_allclose(_np(block(changed, padding_mask=mask))[:, :2], out[:, :2], atol=ATOL)
 
 
+# The encoder block's padding test above runs on every backend; the whole model, once.
+@pytest.mark.slow
 def test_source_padding_changes_nothing():
     model = _model()
     logits = _np(model((SOURCE, TARGET)))
