@@ -21,6 +21,14 @@ PYTHON=${PYTHON:-python3}
 TORCH=${TORCH:-torch==2.13.0}
 # pytest workers per step: CI's machine has 2 cores.
 WORKERS=${WORKERS:-2}
+# Each worker gets its share of the cores for TensorFlow's and PyTorch's thread pools (intra-op
+# threads, OpenMP), instead of both workers sizing theirs to the whole machine. Measured on the
+# 2-core CI machine (2026-12-03, one thread each against the defaults): TensorFlow, 4 files of
+# tests/models, 222 s against 266 s (inter-op threads also 1 then); PyTorch, tests/models and
+# sampling, 61 s against 104 s; JAX gained nothing (172 s against 161 s) and keeps its defaults.
+# Inter-op threads stay at TensorFlow's default: one alone can deadlock ops that wait on others.
+THREADS=$(($(nproc) / WORKERS > 0 ? $(nproc) / WORKERS : 1))
+SHARE=(env TF_NUM_INTRAOP_THREADS="$THREADS" OMP_NUM_THREADS="$THREADS")
 export LMKERAS_QUICK=1 TF_CPP_MIN_LOG_LEVEL=3 PIP_DISABLE_PIP_VERSION_CHECK=1
 step() { printf '\n=== %s (%ss)\n' "$1" "$SECONDS"; }
 # The model code (layers, models, recipes, sampling, training, saving, KerasHub glue): what
@@ -98,7 +106,7 @@ step "lint: ruff"
 # end. In quick mode no notebook reads another's files, and each writes its own under runs/.
 step "notebooks (quick mode, nbval), unit tests, doctests and backend-free tests: TensorFlow"
 # --durations: the slowest tests and notebook cells, printed for whoever next cuts CI's time.
-KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q "${XDIST[@]}" --durations=25 \
+"${SHARE[@]}" KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q "${XDIST[@]}" --durations=25 \
   --nbval-lax --nbval-current-env notebooks tests lmkeras
 
 # JAX compiles each jitted step and each eager op with XLA, and the same small programs recur
@@ -114,7 +122,7 @@ KERAS_BACKEND=jax JAX_COMPILATION_CACHE_DIR="$PWD/.venv/jax-cache" JAX_DISABLE_M
   "${MODEL_CODE[@]}"
 
 step "unit tests of the model code on PyTorch (not the slow ones)"
-KERAS_BACKEND=torch .venv/bin/python -m pytest -q "${XDIST[@]}" -m "not slow" "${ONCE[@]}" "${MODEL_CODE[@]}"
+"${SHARE[@]}" KERAS_BACKEND=torch .venv/bin/python -m pytest -q "${XDIST[@]}" -m "not slow" "${ONCE[@]}" "${MODEL_CODE[@]}"
 
 step "the wheel and Colab's versions: built, checked, installed; unit tests (not the slow ones)"
 if ! wait "$colab_install"; then
@@ -123,6 +131,6 @@ if ! wait "$colab_install"; then
 fi
 grep -E "^(Checking|wheel)" .venv-colab.log
 .venv-colab/bin/python -c "import keras, tensorflow; print('keras', keras.__version__, 'tensorflow', tensorflow.__version__)"
-KERAS_BACKEND=tensorflow .venv-colab/bin/python -m pytest -q "${XDIST[@]}" -m "not slow" "${ONCE[@]}" "${COLAB[@]}"
+"${SHARE[@]}" KERAS_BACKEND=tensorflow .venv-colab/bin/python -m pytest -q "${XDIST[@]}" -m "not slow" "${ONCE[@]}" "${COLAB[@]}"
 
 step "all green"
