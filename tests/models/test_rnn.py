@@ -53,7 +53,7 @@ def test_carried_state_equals_rerunning_the_prefix(cell):
     assert all(tuple(leaf.shape) == (2, 7) for s in state for leaf in s)
 
 
-# Greedy generation on each backend is covered by the carried-state test above: once, on TF.
+# The carried state is checked on every backend above; generation through it, once (TensorFlow).
 @pytest.mark.slow
 def test_generation_with_state_equals_prefix_rerun_generation():
     keras.utils.set_random_seed(2)
