@@ -25,3 +25,24 @@ def data_dir() -> str:
 
 # Scripts that made the committed fixtures (they need packages CI does not install).
 collect_ignore_glob = ["data/*"]
+
+
+# The unit tests of the code that calls Keras, TensorFlow and KerasHub directly: layers, models,
+# sampling, trainers, saving, KerasHub glue, data loaders and tokenizers. On TensorFlow, CI runs
+# them once, on Colab's versions (the oldest the package supports), and runs them on the newest
+# versions on JAX and PyTorch; the recipes (which only compose them), the notebooks and the
+# `slow` tests run on the newest TensorFlow (tests/run.sh). Their bad-input tables check
+# arguments before any backend work and run with the rest, on the newest TensorFlow.
+VERSIONED = (
+    "models/", "layers/", "datasets/", "test_sampling.py", "test_saving.py", "test_training.py",
+    "test_hub.py", "test_data.py", "test_text.py", "test_bpe.py",
+)  # fmt: skip
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests of VERSIONED `versioned` (not the bad-input tables)."""
+    tests = os.path.dirname(os.path.abspath(__file__))
+    for item in items:
+        path = os.path.relpath(str(item.path), tests).replace(os.sep, "/")
+        if path.startswith(VERSIONED) and not path.endswith("_bad_inputs.py"):
+            item.add_marker(pytest.mark.versioned)

@@ -83,3 +83,12 @@ def test_every_notebook_is_in_the_readme_course_map():
     readme = (ROOT / "README.md").read_text()
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         assert f"notebooks/{notebook.name}" in readme, f"{notebook.name} missing from README"
+
+
+def test_every_versioned_path_exists_so_ci_runs_its_tests_on_colabs_versions():
+    from tests.conftest import VERSIONED
+
+    for path in VERSIONED:
+        assert (ROOT / "tests" / path).exists(), f"tests/conftest.py VERSIONED names {path!r}"
+    run = (ROOT / "tests" / "run.sh").read_text()
+    assert '-m "slow or not versioned"' in run and '-m "versioned and not slow"' in run

@@ -278,6 +278,8 @@ def _beam_vs_greedy(model_seed: int, beams: int) -> tuple[np.ndarray, np.ndarray
     return total, greedy_total
 
 
+# 18 beam searches: 14 s on JAX, run once (TensorFlow).
+@pytest.mark.slow
 def test_more_beams_beat_greedy():
     # Beam search is a heuristic: it keeps the best K prefixes, and the greedy prefix can fall
     # out of the beam, so "never worse than greedy" is not a theorem (see the next test). What
@@ -312,6 +314,8 @@ def test_enough_beams_find_the_exhaustive_best():
         np.testing.assert_allclose(_np(scores)[row], totals.max(), rtol=1e-5)
 
 
+# Beam search with the n-gram ban: 19 s on JAX (a new shape each step), run once (TensorFlow).
+@pytest.mark.slow
 def test_beam_search_respects_no_repeat_ngram():
     ids, _ = beam_search(history_step_fn(2), np.array([[0, 1]]), 20, 3, no_repeat_ngram_size=2)
     row = _np(ids)[0].tolist()
