@@ -56,13 +56,16 @@ step "install: .venv with the package, its test tools and PyTorch; .venv-colab b
 # the CI machines serve PyTorch's CPU wheel that way), so tests/uv_flags.py passes it on. Where
 # uv cannot be installed, or fails, pip installs instead.
 UV_ENV=() UV_ARGS=()
-if .venv/bin/python -m pip install -q uv && flags=$("$PYTHON" tests/uv_flags.py); then
+if .venv/bin/python -m pip install -q uv >.venv/uv-install.log 2>&1 &&
+  flags=$("$PYTHON" tests/uv_flags.py); then
   for flag in $flags; do
     if [[ $flag == SSL_CERT_FILE=* ]]; then UV_ENV+=("$flag"); else UV_ARGS+=("$flag"); fi
   done
   # pip's resolver picks the newest release across all indexes; uv's default stops at the
   # first index that has the package.
   UV_ARGS+=(--index-strategy unsafe-best-match --compile-bytecode)
+else
+  echo "uv could not be installed (.venv/uv-install.log): pip installs instead" >&2
 fi
 # install VENV ARGS...: `pip install -q ARGS...` into VENV, through uv when it is there.
 install() {
