@@ -39,7 +39,7 @@ VERSIONED = (
 )  # fmt: skip
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the tests of VERSIONED `versioned` (not the bad-input tables)."""
     tests = os.path.dirname(os.path.abspath(__file__))
     for item in items:

@@ -10,8 +10,9 @@
 # tests marked `slow` (training for seconds) run on TensorFlow only, and the tests marked
 # `versioned` (tests/conftest.py) run on TensorFlow once, on Colab's versions: the newest
 # versions run them on JAX and PyTorch, and run every notebook on TensorFlow. Every pytest step
-# runs on both cores (pytest-xdist, -n 2), one step after another; Colab's venv installs in the background while .venv installs, and the wheel
-# is built, checked and installed into it while the tests run.
+# runs on both cores (pytest-xdist, -n 2), one step after another; Colab's venv installs in the
+# background while .venv installs, and the wheel is built, checked and installed into it while
+# the tests run.
 #
 # Tests never download. The corpora come from LMKERAS_DATA_DIR; when it is unset, this script
 # first fetches them once (sha256-checked) into .data/ and points LMKERAS_DATA_DIR there.
@@ -58,9 +59,9 @@ step "install: .venv with the package, its test tools and PyTorch; .venv-colab b
 UV_ENV=() UV_ARGS=()
 if .venv/bin/python -m pip install -q uv >.venv/uv-install.log 2>&1 &&
   flags=$("$PYTHON" tests/uv_flags.py); then
-  for flag in $flags; do
+  while IFS= read -r flag; do
     if [[ $flag == SSL_CERT_FILE=* ]]; then UV_ENV+=("$flag"); else UV_ARGS+=("$flag"); fi
-  done
+  done <<<"$flags"
   # pip's resolver picks the newest release across all indexes; uv's default stops at the
   # first index that has the package.
   UV_ARGS+=(--index-strategy unsafe-best-match --compile-bytecode)

@@ -23,7 +23,7 @@ FLAGS = {
     "constraint": "--constraint",
 }
 # Settings that change nothing uv installs here (or that uv sets its own way).
-HARMLESS = {"cert", "default-timeout", "disable-pip-version-check", "timeout", "no-input",
+HARMLESS = {"default-timeout", "disable-pip-version-check", "timeout", "no-input",
             "progress-bar", "quiet", "root-user-action"}  # fmt: skip
 
 
