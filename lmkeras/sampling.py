@@ -17,9 +17,12 @@ cache (`lmkeras.models.rnn.rnn_step_fn`, the GPT's KV cache) provide a faster on
 
 Samplers turn logits into ids: `GreedySampler`, `TemperatureSampler`, `TopKSampler`,
 `TopPSampler`. `generate` runs any of them with an optional no-repeat n-gram constraint and an
-end token; `beam_search` keeps the `num_beams` most probable continuations. Everything is written
-with `keras.ops` / `keras.random`, so it runs on TensorFlow, JAX and PyTorch, and a `seed` makes
-stochastic sampling reproducible.
+end token; `beam_search` keeps the `num_beams` most probable continuations. The samplers are
+written with `keras.ops` / `keras.random` (they also run inside compiled loops), so everything
+runs on TensorFlow, JAX and PyTorch, and a `seed` makes stochastic sampling reproducible. The
+loops keep the ids generated so far on the host, in NumPy: they grow by a token a step, and on
+JAX every new shape of a device array compiles new programs (test_sampling.py on JAX: 112 s
+with the ids on the device, 60 s on the host, 2026-12-03).
 
 Reference: Holtzman et al., "The Curious Case of Neural Text Degeneration" (2020), for top-p.
 """
@@ -234,20 +237,24 @@ class TopPSampler:
 
 
 # ----------------------------------------------------------------------------- constraints
-def banned_ngram_mask(ids: Any, vocabulary_size: int, ngram_size: int) -> Any:
+def banned_ngram_mask(ids: Any, vocabulary_size: int, ngram_size: int) -> np.ndarray:
     """Tokens that would repeat an n-gram already in `ids` if appended next.
 
+    Computed in NumPy on the host: the ids so far are a few small integers, and the decoding
+    loops keep them there (see `generate`). The compiled loops use
+    `lmkeras.hub.banned_ngram_mask_at`, which bans the same tokens.
+
     Args:
-        ids: int `(batch, length)`, the sequences so far.
+        ids: int `(batch, length)`, the sequences so far (NumPy or an eager tensor).
         vocabulary_size: int.
         ngram_size: int ≥ 1. `n`: with `n = 1` every token already present is banned.
 
     Returns:
-        bool `(batch, vocabulary_size)`, True where the token is banned.
+        bool NumPy `(batch, vocabulary_size)`, True where the token is banned.
 
     Example:
     >>> mask = banned_ngram_mask(np.array([[1, 2, 1]]), 4, 2)  # "1 2" seen, last token 1
-    >>> np.asarray(mask).astype(int).tolist()
+    >>> mask.astype(int).tolist()
     [[0, 0, 1, 0]]
     """
     vocabulary_size = check_int("vocabulary_size", vocabulary_size)
@@ -255,37 +262,38 @@ def banned_ngram_mask(ids: Any, vocabulary_size: int, ngram_size: int) -> Any:
     if len(tuple(ops.shape(ids))) != 2:
         raise ValueError(f"`ids` must have 2 axes (batch, length); received shape {ids.shape}.")
     values = known_value(ids)
-    if values is not None:
-        check_token_ids("ids", values, vocabulary_size)
-    return _banned(ids, vocabulary_size, n)
+    if values is None:
+        raise ValueError(
+            "`ids` must be readable now (NumPy or an eager tensor), not symbolic; inside a "
+            "compiled loop use lmkeras.hub.banned_ngram_mask_at."
+        )
+    check_token_ids("ids", values, vocabulary_size)
+    return _banned(values, vocabulary_size, n)
 
 
-def _banned(ids: Any, vocabulary_size: int, n: int) -> Any:
-    ids = ops.cast(ids, "int32")
-    length = ops.shape(ids)[1]
-    batch = ops.shape(ids)[0]
-    windows = length - n + 1  # complete n-grams already present
-    if windows < 1:
-        return ops.zeros((batch, vocabulary_size), dtype="bool")
-    followers = ids[:, n - 1 :]  # (B, W): last token of each n-gram
-    match = ops.ones((batch, windows), dtype="bool")
-    for offset in range(n - 1):
-        # n-gram start j matches when ids[j + offset] == the offset-th token of the current
-        # (n - 1)-token suffix.
-        suffix_token = ids[:, length - (n - 1) + offset][:, None]  # (B, 1)
-        match = ops.logical_and(match, ids[:, offset : offset + windows] == suffix_token)
-    hits = (
-        ops.one_hot(followers, vocabulary_size) * ops.cast(match, "float32")[:, :, None]
-    )  # (B,W,V)
-    return ops.max(hits, axis=1) > 0
+def _banned(ids: np.ndarray, vocabulary_size: int, n: int) -> np.ndarray:
+    batch, length = ids.shape
+    banned = np.zeros((batch, vocabulary_size), dtype=bool)
+    if length < n:  # no complete n-gram yet
+        return banned
+    # Row r, window j: the n-gram ids[r, j : j + n]. It bans its last token when its first
+    # n - 1 tokens equal the sequence's last n - 1.
+    windows = np.lib.stride_tricks.sliding_window_view(ids, n, axis=1)  # (B, W, n)
+    suffix = ids[:, length - n + 1 :]  # (B, n - 1)
+    match = np.all(windows[:, :, :-1] == suffix[:, None, :], axis=-1)  # (B, W)
+    rows, starts = np.nonzero(match)
+    banned[rows, windows[rows, starts, -1]] = True
+    return banned
 
 
-def _ban(logits: Any, ids: Any, ngram_size: int) -> Any:
+def _ban(logits: Any, ids: np.ndarray, ngram_size: int) -> Any:
+    """`logits` (float32) with −∞ at the tokens that would repeat an n-gram of `ids` (NumPy,
+    on the host): the mask has one shape at every step, so no backend compiles it twice."""
     logits = ops.cast(logits, "float32")
     if ngram_size == 0:
         return logits
     banned = _banned(ids, ops.shape(logits)[-1], ngram_size)
-    if bool(ops.convert_to_numpy(ops.any(ops.all(banned, axis=-1)))):
+    if banned.all(axis=-1).any():
         raise ValueError(
             f"no_repeat_ngram_size={ngram_size} bans every token of the vocabulary for some "
             "sequence: it has used up all its n-grams. Use a larger no_repeat_ngram_size or "
@@ -300,10 +308,20 @@ def _seed_generator(seed: Any) -> Any:
     return keras.random.SeedGenerator(check_int("seed", seed, 0))
 
 
-def _take_state(state: Any, indices: Any) -> Any:
+def _take_state(state: Any, indices: np.ndarray) -> Any:
+    """The rows `indices` of every leaf; NumPy leaves (host-side ids) stay NumPy."""
     if state is None:
         return None
-    return keras.tree.map_structure(lambda leaf: ops.take(leaf, indices, axis=0), state)
+    on_device = ops.convert_to_tensor(indices)
+
+    def take(leaf: Any) -> Any:
+        return leaf[indices] if isinstance(leaf, np.ndarray) else ops.take(leaf, on_device, 0)
+
+    return keras.tree.map_structure(take, state)
+
+
+def _host_ids(ids: Any) -> np.ndarray:
+    return np.asarray(ops.convert_to_numpy(ids)).astype("int32", copy=False)
 
 
 # ----------------------------------------------------------------------------- generation
@@ -349,26 +367,30 @@ def generate(
     if end_id is not None:
         end_id = check_int("end_id", end_id, 0)
     seed = _seed_generator(seed)
-    ids = prompt
     if max_new_tokens == 0:
-        return ids
+        return prompt
+    # The sequences so far live on the host, in NumPy: they grow by a token a step, and a
+    # device array of a new shape makes JAX compile new programs (the concatenation, the n-gram
+    # ban) at every token. The logits, the sampler and the model stay on the device.
+    ids = _host_ids(prompt)
     logits, state = step_fn(prompt, None)
     _check_first_logits(logits, prompt, "prompt_ids", end_id)
-    done = ops.zeros((ops.shape(prompt)[0],), dtype="bool")
+    done = np.zeros(len(ids), dtype=bool)
     for step in range(max_new_tokens):
         logits = _ban(logits, ids, no_repeat_ngram_size)
-        next_ids = ops.cast(sampler(logits, seed=seed), "int32")
+        next_ids = _host_ids(sampler(logits, seed=seed))
         if end_id is not None:
-            next_ids = ops.cast(ops.where(done, end_id, next_ids), "int32")
-            done = ops.logical_or(done, next_ids == end_id)
-        ids = ops.concatenate([ids, next_ids[:, None]], axis=1)
+            next_ids = np.where(done, end_id, next_ids).astype("int32")
+            done |= next_ids == end_id
+        ids = np.concatenate([ids, next_ids[:, None]], axis=1)
         if step == max_new_tokens - 1:
             break
-        if end_id is not None and bool(ops.convert_to_numpy(ops.all(done))):
-            fill = ops.full((ops.shape(ids)[0], max_new_tokens - step - 1), end_id, "int32")
-            return ops.concatenate([ids, fill], axis=1)
-        logits, state = step_fn(next_ids[:, None], state)
-    return ids
+        if end_id is not None and done.all():
+            fill = np.full((len(ids), max_new_tokens - step - 1), end_id, "int32")
+            ids = np.concatenate([ids, fill], axis=1)
+            break
+        logits, state = step_fn(ops.convert_to_tensor(next_ids[:, None]), state)
+    return ops.convert_to_tensor(ids)
 
 
 def beam_search(
@@ -423,15 +445,16 @@ def beam_search(
     rows = batch * K
     # Every beam starts as a copy of the prompt; only beam 0 is live at first (the others score
     # -inf), so the first step picks K distinct tokens instead of K copies of the best one.
-    ids = ops.repeat(prompt, K, axis=0)  # (B*K, P)
-    logits, state = step_fn(ids, None)
+    # The beams' ids (and which have ended) live on the host, in NumPy, as in `generate`.
+    ids = np.repeat(_host_ids(prompt), K, axis=0)  # (B*K, P)
+    logits, state = step_fn(ops.convert_to_tensor(ids), None)
     _check_first_logits(logits, ids, "prompt_ids", end_id)
     first = np.full((batch, K), -np.inf, "float32")
     first[:, 0] = 0.0
     scores = ops.convert_to_tensor(first)  # (B, K)
-    done = ops.zeros((rows,), dtype="bool")
-    lengths = ops.zeros((rows,), dtype="int32")
-    base = ops.repeat(ops.arange(batch, dtype="int32") * K, K)  # (B*K,) first row of each prompt
+    done = np.zeros(rows, dtype=bool)
+    lengths = np.zeros(rows, dtype="int32")
+    base = np.repeat(np.arange(batch, dtype="int32") * K, K)  # (B*K,) first row of each prompt
     for step in range(max_new_tokens):
         _check_logits(logits)
         logp = ops.log_softmax(_ban(logits, ids, no_repeat_ngram_size), axis=-1)  # (B*K, V)
@@ -443,25 +466,27 @@ def beam_search(
         candidates = ops.reshape(scores, (rows, 1)) + logp  # (B*K, V)
         candidates = ops.reshape(candidates, (batch, K * vocab))  # (B, K*V)
         scores, flat = ops.top_k(candidates, K)  # (B, K)
-        beam = ops.reshape(flat // vocab, (rows,)) + base  # row each new beam extends
-        token = ops.cast(ops.reshape(flat % vocab, (rows,)), "int32")
-        ids = ops.concatenate([ops.take(ids, beam, axis=0), token[:, None]], axis=1)
-        was_done = ops.take(done, beam, axis=0)
-        lengths = ops.take(lengths, beam, axis=0) + ops.cast(ops.logical_not(was_done), "int32")
+        flat = _host_ids(flat).reshape(rows)
+        beam = flat // vocab + base  # row each new beam extends
+        token = (flat % vocab).astype("int32")
+        ids = np.concatenate([ids[beam], token[:, None]], axis=1)
+        was_done = done[beam]
+        lengths = lengths[beam] + ~was_done
         if end_id is not None:
-            done = ops.logical_or(was_done, token == end_id)
-            if step < max_new_tokens - 1 and bool(ops.convert_to_numpy(ops.all(done))):
+            done = was_done | (token == end_id)
+            if step < max_new_tokens - 1 and done.all():
                 # Every beam has ended: later steps would only append end_id at no cost.
-                fill = ops.full((rows, max_new_tokens - step - 1), end_id, "int32")
-                ids = ops.concatenate([ids, fill], axis=1)
+                fill = np.full((rows, max_new_tokens - step - 1), end_id, "int32")
+                ids = np.concatenate([ids, fill], axis=1)
                 break
         if step < max_new_tokens - 1:
-            logits, state = step_fn(token[:, None], _take_state(state, beam))
-    lengths = ops.reshape(ops.cast(lengths, "float32"), (batch, K))
-    final = scores / lengths**length_penalty
-    best = ops.cast(ops.argmax(final, axis=-1), "int32")  # (B,)
-    pick = ops.arange(batch, dtype="int32") * K + best
-    return ops.take(ids, pick, axis=0), ops.take_along_axis(final, best[:, None], axis=-1)[:, 0]
+            logits, state = step_fn(ops.convert_to_tensor(token[:, None]), _take_state(state, beam))
+    final = scores / ops.convert_to_tensor(lengths.reshape(batch, K).astype("float32")) ** (
+        length_penalty
+    )
+    best = _host_ids(ops.argmax(final, axis=-1))  # (B,)
+    best_scores = ops.take_along_axis(final, ops.convert_to_tensor(best[:, None]), axis=-1)
+    return ops.convert_to_tensor(ids[np.arange(batch) * K + best]), best_scores[:, 0]
 
 
 # ----------------------------------------------------------------------------- step functions
@@ -505,14 +530,16 @@ def sequence_log_likelihood(step_fn: StepFn, ids: Any, prompt_len: int) -> Any:
     if prompt_len > length:
         raise ValueError(f"`prompt_len` must be ≤ {length}; received prompt_len={prompt_len}.")
     total = ops.zeros((ops.shape(ids)[0],), "float32")
-    logits, state = step_fn(ids[:, :prompt_len], None)
-    _check_first_logits(logits, ids, "ids", None)
+    host = _host_ids(ids)  # sliced at every position: in NumPy, no program per slice (JAX)
+    logits, state = step_fn(ops.convert_to_tensor(host[:, :prompt_len]), None)
+    _check_first_logits(logits, host, "ids", None)
     for t in range(prompt_len, length):
         _check_logits(logits)
         logp = ops.log_softmax(ops.cast(logits, "float32"), axis=-1)
-        total = total + ops.take_along_axis(logp, ids[:, t : t + 1], axis=-1)[:, 0]
+        picked = ops.take_along_axis(logp, ops.convert_to_tensor(host[:, t : t + 1]), axis=-1)
+        total = total + ops.reshape(picked, (-1,))
         if t < length - 1:
-            logits, state = step_fn(ids[:, t : t + 1], state)
+            logits, state = step_fn(ops.convert_to_tensor(host[:, t : t + 1]), state)
     return total
 
 

@@ -301,7 +301,8 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
     generation can run past the context. Without the cache, the state is the ids so far and
     every call reruns the model on the whole prefix (cropped to the last `max_length` ids, the
     same window as the cache, right-padded to a multiple of `bucket` so a compiled step is
-    reused).
+    reused). The ids and the index stay on the host, in NumPy (the caches on the device): they
+    change at every token, and JAX compiles a program for every new shape it sees.
 
     Python drives the loop, one compiled call per token, so any strategy of `lmkeras.sampling`
     (beam search, n-gram bans, end tokens) works with it; `gpt_generate` compiles the whole
@@ -334,36 +335,39 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
     compiled_uncached = compile_step(uncached, model, jit)
 
     def step_fn(new_ids, state):
-        new_ids = ops.convert_to_tensor(
-            check_token_ids("new_ids", new_ids, parts.vocabulary_size, ndim=2)
-        )
-        batch, length = ops.shape(new_ids)
+        # The ids so far (and the write position) live on the host, in NumPy: they change
+        # shape or value at every token, and on JAX every new device shape compiles anew.
+        new_ids = check_token_ids("new_ids", new_ids, parts.vocabulary_size, ndim=2)
+        batch, length = new_ids.shape
         if not use_cache:
-            ids = new_ids if state is None else ops.concatenate([state, new_ids], axis=1)
+            ids = new_ids if state is None else np.concatenate([state, new_ids], axis=1)
             window = ids[:, -max_length:]
             size = window.shape[1]
             padded_size = min(-(-size // bucket) * bucket, max_length)
-            padded = ops.pad(window, [[0, 0], [0, padded_size - size]])
-            return compiled_uncached(padded, ops.convert_to_tensor(size - 1, "int32")), ids
+            padded = np.pad(window, [[0, 0], [0, padded_size - size]])
+            last = ops.convert_to_tensor(size - 1, "int32")
+            return compiled_uncached(ops.convert_to_tensor(padded), last), ids
         if length > max_length:
             raise ValueError(
                 f"The KV cache holds max_length={max_length} positions; received {length} new "
                 f"ids at once. Pass a larger `max_length` to gpt_step_fn (at most the model's "
                 f"sequence_length with learned positions) or a shorter prompt."
             )
-        start = 0 if state is None else int(ops.convert_to_numpy(state["index"][0]))
+        start = 0 if state is None else int(state["index"][0])
         if state is not None and start + length > max_length:
             # Full: keep the last half of the context and refill a fresh cache from it (the
             # model never saw positions past max_length), then go on one token at a time.
-            new_ids = ops.concatenate([state["ids"], new_ids], axis=1)[
+            new_ids = np.concatenate([state["ids"], new_ids], axis=1)[
                 :, -max(max_length // 2, length) :
             ]
-            state, length = None, ops.shape(new_ids)[1]
+            state, start, length = None, 0, new_ids.shape[1]
         if state is None:
-            state = {"cache": empty(batch), "index": ops.zeros((batch,), "int32"),
+            state = {"cache": empty(batch), "index": np.zeros(batch, "int32"),
                      "ids": new_ids[:, :0]}  # fmt: skip
-        logits, caches = compiled_cached(new_ids, state["cache"], state["index"][0])
-        ids = ops.concatenate([state["ids"], new_ids], axis=1)
+        logits, caches = compiled_cached(
+            ops.convert_to_tensor(new_ids), state["cache"], ops.convert_to_tensor(start, "int32")
+        )
+        ids = np.concatenate([state["ids"], new_ids], axis=1)
         return logits, {"cache": list(caches), "index": state["index"] + length, "ids": ids}
 
     return step_fn

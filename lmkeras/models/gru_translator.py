@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np  # noqa: F401 (used by the doctests)
+import numpy as np
 from keras import ops
 
 from lmkeras._checks import (
@@ -302,8 +302,8 @@ class GRUTranslator(keras.Model):
         batch = int(ops.shape(source_ids)[0])
 
         def step_fn(new_ids, state):
-            new_ids = check_token_ids("new_ids", new_ids, self.target_vocabulary_size, ndim=2)
-            new_ids = ops.convert_to_tensor(new_ids)
+            host_ids = check_token_ids("new_ids", new_ids, self.target_vocabulary_size, ndim=2)
+            new_ids = ops.convert_to_tensor(host_ids)
             if state is None:
                 rows = int(ops.shape(new_ids)[0])
                 if rows % batch:
@@ -317,7 +317,7 @@ class GRUTranslator(keras.Model):
                     "mask": ops.repeat(mask, k, axis=0),
                     "initial": ops.repeat(initial, k, axis=0),
                 }
-                state["ids"] = new_ids
+                state["ids"] = host_ids  # on the host, in NumPy, as the sampling loops keep ids
                 y = self.target_embedding(new_ids)
                 hidden, h = self.decoder_gru(y, initial_state=[state["initial"]])
                 hidden = hidden[:, -1:]
@@ -326,10 +326,11 @@ class GRUTranslator(keras.Model):
                 out, new = self.decoder_gru.cell(y, [state["hidden"]])
                 hidden, h = out[:, None, :], new[0]
             else:
-                ids = ops.concatenate([state["ids"], new_ids], axis=1)
+                ids = np.concatenate([state["ids"], host_ids], axis=1)
                 state = {**state, "ids": ids}
                 hidden, h = self.decoder_gru(
-                    self.target_embedding(ids), initial_state=[state["initial"]]
+                    self.target_embedding(ops.convert_to_tensor(ids)),
+                    initial_state=[state["initial"]],
                 )
                 hidden = hidden[:, -1:]
             state = {**state, "hidden": h} if use_cache else state

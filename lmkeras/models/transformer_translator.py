@@ -17,7 +17,7 @@ Reference: Vaswani et al., "Attention Is All You Need", 2017.
 from __future__ import annotations
 
 import keras
-import numpy as np  # noqa: F401 (used by the doctests)
+import numpy as np
 from keras import ops
 
 from lmkeras._checks import (
@@ -242,9 +242,11 @@ class TransformerTranslator(keras.Model):
         source = {}
 
         def step(new_ids, state):
-            new_ids = check_token_ids("new_ids", new_ids, self.target_vocabulary_size, ndim=2)
-            new_ids = ops.convert_to_tensor(new_ids)
-            rows, length = ops.shape(new_ids)
+            # The target ids so far stay on the host, in NumPy: they grow at every token, and
+            # on JAX every new device shape compiles anew.
+            host_ids = check_token_ids("new_ids", new_ids, self.target_vocabulary_size, ndim=2)
+            new_ids = ops.convert_to_tensor(host_ids)
+            rows, length = host_ids.shape
             if state is None:
                 if rows % batch:
                     raise ValueError(
@@ -255,12 +257,12 @@ class TransformerTranslator(keras.Model):
                 source["mask"] = ops.repeat(mask, k, axis=0)
                 source["outputs"] = ops.repeat(outputs, k, axis=0)
                 source["cross"] = [ops.repeat(kv, k, axis=0) for kv in cross]
-                state = {"ids": new_ids[:, :0]}
+                state = {"ids": host_ids[:, :0]}
                 if use_cache:
                     state["cache"] = [
                         b.attention.empty_cache(rows, 0, outputs.dtype) for b in blocks
                     ]
-            ids = ops.concatenate([state["ids"], new_ids], axis=1)
+            ids = np.concatenate([state["ids"], host_ids], axis=1)
             if ids.shape[1] > self.max_length:
                 raise ValueError(
                     f"Decoding past this model's max_length={self.max_length} positions: "
@@ -280,8 +282,8 @@ class TransformerTranslator(keras.Model):
                 )
                 return logits, {**state, "cache": list(caches)}
             size = ids.shape[1]
-            padded = ops.pad(
-                ids, [[0, 0], [0, min(-(-size // bucket) * bucket, self.max_length) - size]]
+            padded = ops.convert_to_tensor(
+                np.pad(ids, [[0, 0], [0, min(-(-size // bucket) * bucket, self.max_length) - size]])
             )
             last = ops.convert_to_tensor(size - 1, "int32")
             return compiled_uncached(padded, source["outputs"], source["mask"], last), state
