@@ -335,8 +335,6 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
     compiled_uncached = compile_step(uncached, model, jit)
 
     def step_fn(new_ids, state):
-        # The ids so far (and the write position) live on the host, in NumPy: they change
-        # shape or value at every token, and on JAX every new device shape compiles anew.
         new_ids = check_token_ids("new_ids", new_ids, parts.vocabulary_size, ndim=2)
         batch, length = new_ids.shape
         if not use_cache:

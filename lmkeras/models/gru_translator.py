@@ -317,7 +317,7 @@ class GRUTranslator(keras.Model):
                     "mask": ops.repeat(mask, k, axis=0),
                     "initial": ops.repeat(initial, k, axis=0),
                 }
-                state["ids"] = host_ids  # on the host, in NumPy, as the sampling loops keep ids
+                state["ids"] = host_ids  # in NumPy, as in lmkeras.sampling
                 y = self.target_embedding(new_ids)
                 hidden, h = self.decoder_gru(y, initial_state=[state["initial"]])
                 hidden = hidden[:, -1:]

@@ -242,8 +242,7 @@ class TransformerTranslator(keras.Model):
         source = {}
 
         def step(new_ids, state):
-            # The target ids so far stay on the host, in NumPy: they grow at every token, and
-            # on JAX every new device shape compiles anew.
+            # The ids so far stay in NumPy, as in lmkeras.sampling (no new device shape a token).
             host_ids = check_token_ids("new_ids", new_ids, self.target_vocabulary_size, ndim=2)
             new_ids = ops.convert_to_tensor(host_ids)
             rows, length = host_ids.shape
