@@ -8,11 +8,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from lmkeras.layers.losses import MaskedCrossEntropy
+from lmkeras.models import TransformerTranslator
 from lmkeras.models.gpt import build_gpt
 from lmkeras.training import (
     DecayExcludingAdamW,
     KeepBest,
     TimeBudget,
+    build_for_training,
     compile_for_training,
     evaluate_loss,
     fit_with_budget,
@@ -123,3 +126,43 @@ def test_train_with_time_budget_rejects_bad_arguments():
         train_with_time_budget(model, np.arange(50), np.arange(50), seconds=0)
     with pytest.raises(ValueError, match="validation_ids"):
         train_with_time_budget(model, np.arange(50) % 13, np.arange(5), 1.0, sequence_length=8)
+
+
+def _translator():
+    model = TransformerTranslator(9, 11, max_length=6, hidden_dim=8, num_encoder_layers=1,
+                                  num_decoder_layers=1, num_heads=2, dropout=0.0)  # fmt: skip
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=MaskedCrossEntropy())
+    return model
+
+
+def test_build_for_training_creates_every_variable_before_the_first_step():
+    rng = np.random.default_rng(0)
+    source, target = rng.integers(1, 9, (4, 5)), rng.integers(1, 11, (4, 6))
+    batch = ((source, target[:, :-1]), target[:, 1:])
+    keras.utils.set_random_seed(0)
+    built_here = _translator()
+    build_for_training(built_here, ((None, None), (None, None)))
+    assert built_here.built and built_here.optimizer.built
+    count = len(built_here.variables) + len(built_here.optimizer.variables)
+    loss_here = built_here.train_on_batch(*batch)
+    # The first step created nothing: TensorFlow traced it once.
+    assert len(built_here.variables) + len(built_here.optimizer.variables) == count
+    keras.utils.set_random_seed(0)
+    built_by_keras = _translator()
+    loss_keras = built_by_keras.train_on_batch(*batch)
+    np.testing.assert_allclose(loss_here, loss_keras, rtol=1e-6)  # same initial weights
+    for here, there in zip(built_here.weights, built_by_keras.weights):
+        np.testing.assert_allclose(np.array(here), np.array(there), rtol=1e-5, atol=1e-6)
+
+
+def test_build_for_training_leaves_a_model_without_shapes_to_keras():
+    unbuilt = _translator()
+    build_for_training(unbuilt)  # no input shape: Keras builds it in the first step
+    assert not unbuilt.built and not unbuilt.optimizer.built
+    gpt = build_gpt(**TINY)
+    compile_for_training(gpt, jit_compile=False)
+    assert not gpt.optimizer.built
+    build_for_training(gpt)  # a functional model is built: its optimizer is built now
+    assert gpt.optimizer.built
+    with pytest.raises(TypeError, match="`model` must be a compiled keras.Model; received str"):
+        build_for_training("gpt")

@@ -449,7 +449,6 @@ def fit_data_parallel(
     with contextlib.nullcontext() if strategy is None else strategy.scope():
         model = build_model()
         model.compile(adamw(learning_rate, weight_decay, clip_norm), _LOSS, jit_compile=jit_compile)
-        model.optimizer.build(model.trainable_variables)  # now, not in step 1: one compilation
         history, budget = fit_with_budget(
             model, dataset, None, 1e9, steps_per_epoch, tokens_per_step=batch_size * length,
             max_epochs=steps // steps_per_epoch, callbacks=callbacks,

@@ -39,6 +39,7 @@ from lmkeras.datasets.translation import (
     translation_dataset,
 )
 from lmkeras.layers.losses import MaskedCrossEntropy
+from lmkeras.training import build_for_training
 
 
 def _check_translator(model, encoder: PairEncoder, model_type=None) -> None:
@@ -261,6 +262,7 @@ def fit_translator(
         loss=MaskedCrossEntropy(label_smoothing),
         jit_compile=False if keras.backend.backend() == "torch" else jit_compile,
     )
+    build_for_training(model, ((None, None), (None, None)))
     return model.fit(
         train,
         validation_data=validation,
