@@ -34,13 +34,15 @@ THREADS=$(($(nproc) / WORKERS > 0 ? $(nproc) / WORKERS : 1))
 SHARE=(env TF_NUM_INTRAOP_THREADS="$THREADS" OMP_NUM_THREADS="$THREADS")
 export LMKERAS_QUICK=1 TF_CPP_MIN_LOG_LEVEL=3 PIP_DISABLE_PIP_VERSION_CHECK=1
 step() { printf '\n=== %s (%ss)\n' "$1" "$SECONDS"; }
-# The model code (layers, models, recipes, sampling, training, saving, KerasHub glue): what
-# the backend changes. Everything else (text, data, datasets, metrics, notebooks' shape and
-# outputs, the notebooks themselves, packaging, distribution's child processes, doctests, `slow`
-# tests) runs once, on TensorFlow. Heaviest folders first, so the two workers finish together.
+# The model code (layers, models, sampling, training, saving, KerasHub glue): what the backend
+# changes, and the one recipe test written for every backend (a tiny translator trained and
+# translating). Everything else (the recipes, which only compose the model code; text, data,
+# datasets, metrics, notebooks' shape and outputs, the notebooks themselves, packaging,
+# distribution's child processes, doctests, `slow` tests) runs once, on TensorFlow. Heaviest
+# folders first, so the two workers finish together.
 MODEL_CODE=(
-  tests/models tests/recipes tests/test_sampling.py tests/test_saving.py tests/layers
-  tests/test_training.py tests/test_hub.py
+  tests/models tests/test_sampling.py tests/test_saving.py tests/layers tests/test_training.py
+  tests/recipes/test_translation_backends.py tests/test_hub.py
 )
 # Every pytest step: both cores, and each file on one worker (a notebook's cells run in order in
 # one kernel; a module's fixtures are built once, not once per worker).

@@ -83,6 +83,8 @@ TRAINING_ROWS = [
         "learning_rate=-1.0"),
     bad(DecayExcludingAdamW, lambda: DecayExcludingAdamW(weight_decay=nan), ValueError,
         "weight_decay=nan"),
+    bad(training.build_for_training, lambda: training.build_for_training("model"), TypeError,
+        "`model`", "'model'"),
     bad(training.compile_for_training, lambda: training.compile_for_training("model"),
         TypeError, "`model`", "'model'"),
     bad(training.compile_for_training, lambda: training.compile_for_training(gpt(), 0),

@@ -16,7 +16,12 @@ import lmkeras
 from lmkeras import layers, testing
 from lmkeras.layers.losses import MaskedCrossEntropy
 from lmkeras.models import GRUTranslator, TransformerTranslator, build_gpt, build_rnn_lm
-from lmkeras.training import DecayExcludingAdamW, MatrixMuon, compile_for_training
+from lmkeras.training import (
+    DecayExcludingAdamW,
+    MatrixMuon,
+    build_for_training,
+    compile_for_training,
+)
 
 LEGACY = Path(__file__).parent / "data" / "legacy"
 RNG = np.random.default_rng(0)
@@ -245,6 +250,7 @@ def test_training_resumes_exactly_for_the_gpt_recipe(tmp_path):
     keras.utils.set_random_seed(0)
     model = build_gpt(11, sequence_length=8, num_layers=1, num_heads=2, hidden_dim=8)
     compile_for_training(model, learning_rate=1e-2)
+    build_for_training(model)  # as train_with_time_budget does
     assert _resume_gap(model, IDS[:, :-1], IDS[:, 1:], tmp_path) == 0.0
 
 
@@ -257,5 +263,6 @@ def test_training_resumes_exactly_for_the_translator_recipe(tmp_path):
     )
     model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=0.01),
                   loss=MaskedCrossEntropy(0.1))  # fmt: skip
+    build_for_training(model, ((None, None), (None, None)))  # as fit_translator does
     targets = RNG.integers(0, 11, (2, 7)).astype("int32")
     assert _resume_gap(model, (SOURCE, targets[:, :-1]), targets[:, 1:], tmp_path) == 0.0

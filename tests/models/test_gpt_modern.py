@@ -12,7 +12,7 @@ from keras import ops
 from lmkeras.layers import LogitSoftCap, MultiHeadAttention, TransformerDecoderBlock
 from lmkeras.models.gpt import build_gpt, gpt_step_fn
 from lmkeras.testing import check_layer, check_model
-from lmkeras.training import MatrixMuon, compile_for_training
+from lmkeras.training import MatrixMuon, build_for_training, compile_for_training
 from tests.models.test_gpt import full_and_cached_logits
 
 TINY = {"vocabulary_size": 13, "sequence_length": 16, "num_layers": 2, "num_heads": 2,
@@ -174,6 +174,7 @@ def test_muon_trains_the_model_and_round_trips_in_the_saved_file(tmp_path):
     keras.utils.set_random_seed(0)
     model = build_gpt(**TINY, **MODERN)
     compile_for_training(model, learning_rate=1e-2, optimizer="muon", jit_compile=False)
+    build_for_training(model)  # as train_with_time_budget does
     ids = _ids(batch=8, length=13, seed=4)
     before = float(model.test_on_batch(ids[:, :-1], ids[:, 1:]))
     for _ in range(20):
