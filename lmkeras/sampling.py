@@ -369,9 +369,8 @@ def generate(
     seed = _seed_generator(seed)
     if max_new_tokens == 0:
         return prompt
-    # The sequences so far live on the host, in NumPy: they grow by a token a step, and a
-    # device array of a new shape makes JAX compile new programs (the concatenation, the n-gram
-    # ban) at every token. The logits, the sampler and the model stay on the device.
+    # The sequences so far stay in NumPy (why: the module docstring); the logits, the sampler
+    # and the model stay on the device.
     ids = _host_ids(prompt)
     logits, state = step_fn(prompt, None)
     _check_first_logits(logits, prompt, "prompt_ids", end_id)
