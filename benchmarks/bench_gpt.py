@@ -24,8 +24,9 @@ import time
 CONFIGS = {  # name: (vocab, context, layers, heads, width, batch)
     "small": (65, 64, 4, 4, 128, 12),  # nanoGPT's CPU recipe
     "large": (65, 256, 6, 6, 384, 64),  # nanoGPT's shakespeare-char GPU recipe
+    "recipe": (65, 128, 4, 4, 128, 32),  # chapter 08's shape (CharGPTConfig)
 }
-STEPS = {"small": (10, 40), "large": (2, 3)}  # (warm-up, measured) steps
+STEPS = {"small": (10, 40), "large": (2, 3), "recipe": (5, 20)}  # (warm-up, measured) steps
 IMPLS = {  # name: (KERAS_BACKEND or None for PyTorch, jit_compile, bfloat16 mixed precision)
     "pytorch": (None, None, False),
     "keras-tensorflow-xla": ("tensorflow", True, False),
@@ -34,6 +35,11 @@ IMPLS = {  # name: (KERAS_BACKEND or None for PyTorch, jit_compile, bfloat16 mix
     # mixed_bfloat16 policy without XLA (TensorFlow's oneDNN kernels use AMX; its XLA does not).
     "pytorch-bf16": (None, None, True),
     "keras-tensorflow-bf16": ("tensorflow", False, True),
+    "keras-jax-bf16": ("jax", True, True),
+    # Keras' PyTorch backend: eager, and with `jit_compile=True` (its train step under
+    # torch.compile).
+    "keras-torch": ("torch", False, False),
+    "keras-torch-compile": ("torch", True, False),
 }
 DEFAULT_IMPLS = "pytorch,keras-tensorflow-xla,keras-jax"
 

@@ -445,6 +445,10 @@ def gpt_generate(
     buffer = np.zeros((batch, window + 1), "int32")
     buffer[:, :prompt_len] = prompt
     start, remaining, pieces, keep = prompt_len, max_new_tokens, [prompt], max(window // 2, 1)
+    # A generation that slides starts every later window from `keep` ids: its first context is
+    # padded as those are, so one compiled loop serves all its windows (compiling a loop takes
+    # seconds; the longer first prefill, milliseconds).
+    slides = prompt_len + max_new_tokens > window + 1
     for chunk in range(max_new_tokens):
         count = min(remaining, window + 1 - start)
         # JAX takes a raw key per window (its loop folds the position in); elsewhere the seed
@@ -455,7 +459,8 @@ def gpt_generate(
         # The context is fed at once, padded to a power of two (at least 8, at most the window):
         # a few compiled loops serve every prompt length, and a short prompt is not padded to
         # the whole window (which cost 9-20% of the tokens/s of a 256-token generation).
-        prefill = min(window, max(8, 1 << (start - 1).bit_length()))
+        context = max(start, keep) if slides else start
+        prefill = min(window, max(8, 1 << (context - 1).bit_length()))
         key = (repr(sampler), window, prefill, use_cache, jit)
         if key not in compiled:
             compiled[key] = _compile_generation(

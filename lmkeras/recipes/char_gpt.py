@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from lmkeras._checks import (
+    check_bool,
     check_choice,
     check_float,
     check_int,
     check_positive,
+    check_rate,
     check_str,
     check_type,
 )
@@ -47,6 +49,11 @@ class CharGPTConfig:
             logit_soft_cap: `build_gpt`'s architecture options; the defaults are GPT-2's.
         optimizer: `"adamw"` or `"muon"` (`lmkeras.training.MatrixMuon` for the blocks'
             matrices). Defaults to `"adamw"`.
+        dropout: `build_gpt`'s dropout rate, in [0, 1). Defaults to `0.0`.
+        jit_compile: bool or None. None compiles the train step with XLA on TensorFlow and
+            JAX and runs PyTorch eagerly; True on PyTorch compiles it with `torch.compile`
+            (1.23× XLA's speed for the baseline recipe on a 2-core CPU; the modern recipe
+            spent minutes compiling: benchmarks/README.md). Defaults to `None`.
 
     `CharGPTConfig.modern()` is the recipe with the changes of recent fast GPT training runs.
     """
@@ -69,6 +76,8 @@ class CharGPTConfig:
     head_initializer: str | None = None
     logit_soft_cap: float | None = None
     optimizer: str = "adamw"
+    dropout: float = 0.0
+    jit_compile: bool | None = None
 
     @classmethod
     def modern(cls, **changes: Any) -> CharGPTConfig:
@@ -96,6 +105,9 @@ class CharGPTConfig:
         check_float("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0)
         check_float("weight_decay", self.weight_decay, 0.0)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_rate("dropout", self.dropout)
+        if self.jit_compile is not None:
+            check_bool("jit_compile", self.jit_compile)
         # Checked by name without building: importing the recipes must not start the
         # backend (chapter 13 sets up simulated devices first).
         check_gpt_options(self.position, self.norm, self.activation, self.qk_norm,
@@ -106,13 +118,13 @@ class CharGPTConfig:
         """Keyword arguments of `build_gpt` (besides the vocabulary size)."""
         names = ("num_layers", "num_heads", "hidden_dim", "sequence_length", "position", "norm",
                  "qk_norm", "activation", "tie_weights", "zero_init_output", "head_initializer",
-                 "logit_soft_cap")  # fmt: skip
+                 "logit_soft_cap", "dropout")  # fmt: skip
         return {name: getattr(self, name) for name in names}
 
     def training_kwargs(self) -> dict:
         """Keyword arguments of `lmkeras.training.train_with_time_budget`."""
         names = ("sequence_length", "batch_size", "learning_rate", "warmup_steps",
-                 "min_lr_ratio", "weight_decay", "optimizer")  # fmt: skip
+                 "min_lr_ratio", "weight_decay", "optimizer", "jit_compile")  # fmt: skip
         return {name: getattr(self, name) for name in names}
 
     def replace(self, **changes: Any) -> CharGPTConfig:

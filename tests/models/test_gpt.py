@@ -148,6 +148,18 @@ def test_compiled_loop_runs_past_the_context_as_the_python_loop_does(use_cache, 
     np.testing.assert_array_equal(ops.convert_to_numpy(longer), ops.convert_to_numpy(expected))
 
 
+def test_a_generation_that_slides_compiles_one_loop_for_all_its_windows():
+    # A context of 32: windows after the first start from its last 16 ids, so the 3-id prompt
+    # is fed padded to 16 as well, not to 8 (which would compile a second loop).
+    keras.utils.set_random_seed(8)
+    model = build_gpt(**{**TINY, "sequence_length": 32})
+    prompt = _ids(length=3)
+    got = gpt_generate(model, prompt, 70, jit=False)
+    assert len(model.__dict__["_lmkeras_generate"]) == 1
+    expected = sampling.generate(gpt_step_fn(model, jit=False), prompt, 70, GREEDY)
+    np.testing.assert_array_equal(ops.convert_to_numpy(got), ops.convert_to_numpy(expected))
+
+
 @pytest.mark.parametrize("position", ["rope", "sinusoidal"])
 def test_positions_without_a_table_slide_at_the_context_they_trained_on(position):
     keras.utils.set_random_seed(7)

@@ -74,6 +74,8 @@ RECIPES_ROWS = [
     bad(GPTConfig, lambda: GPTConfig(min_lr_ratio=2.0), ValueError, "min_lr_ratio=2.0"),
     bad(GPTConfig, lambda: GPTConfig(num_layers=1.5), TypeError, "num_layers=1.5"),
     bad(GPTConfig, lambda: GPTConfig(weight_decay=-0.1), ValueError, "weight_decay=-0.1"),
+    bad(GPTConfig, lambda: GPTConfig(dropout=1.0), ValueError, "dropout=1.0"),
+    bad(GPTConfig, lambda: GPTConfig(jit_compile="yes"), TypeError, "jit_compile='yes'"),
     bad(GPTConfig.replace, lambda: GPTConfig().replace(depth=3), TypeError, "['depth']"),
     bad(GPTConfig.replace, lambda: GPTConfig().replace(num_heads=3), ValueError,
         "hidden_dim=128", "num_heads=3"),
