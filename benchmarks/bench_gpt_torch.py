@@ -76,6 +76,8 @@ def _torch_model(kwargs, weights):
     from torch_gpt import GPT, load_keras_weights
 
     m = dict(kwargs["model"])
+    if m.pop("dropout", 0.0):
+        raise ValueError("torch_gpt.GPT has no dropout; compare recipes without it")
     model = GPT(kwargs["vocab"], m.pop("sequence_length"), m.pop("num_layers"),
                 m.pop("num_heads"), m.pop("hidden_dim"), **m)  # fmt: skip
     load_keras_weights(model, weights)

@@ -50,10 +50,6 @@ class CharGPTConfig:
         optimizer: `"adamw"` or `"muon"` (`lmkeras.training.MatrixMuon` for the blocks'
             matrices). Defaults to `"adamw"`.
         dropout: `build_gpt`'s dropout rate, in [0, 1). Defaults to `0.0`.
-        jit_compile: bool or None. None compiles the train step with XLA on TensorFlow and
-            JAX and runs PyTorch eagerly; True on PyTorch compiles it with `torch.compile`
-            (1.23× XLA's speed for the baseline recipe on a 2-core CPU; the modern recipe
-            spent minutes compiling: benchmarks/README.md). Defaults to `None`.
 
     `CharGPTConfig.modern()` is the recipe with the changes of recent fast GPT training runs.
     """
@@ -77,7 +73,6 @@ class CharGPTConfig:
     logit_soft_cap: float | None = None
     optimizer: str = "adamw"
     dropout: float = 0.0
-    jit_compile: bool | None = None
 
     @classmethod
     def modern(cls, **changes: Any) -> CharGPTConfig:
@@ -106,8 +101,6 @@ class CharGPTConfig:
         check_float("weight_decay", self.weight_decay, 0.0)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_rate("dropout", self.dropout)
-        if self.jit_compile is not None:
-            check_bool("jit_compile", self.jit_compile)
         # Checked by name without building: importing the recipes must not start the
         # backend (chapter 13 sets up simulated devices first).
         check_gpt_options(self.position, self.norm, self.activation, self.qk_norm,
@@ -124,7 +117,7 @@ class CharGPTConfig:
     def training_kwargs(self) -> dict:
         """Keyword arguments of `lmkeras.training.train_with_time_budget`."""
         names = ("sequence_length", "batch_size", "learning_rate", "warmup_steps",
-                 "min_lr_ratio", "weight_decay", "optimizer", "jit_compile")  # fmt: skip
+                 "min_lr_ratio", "weight_decay", "optimizer")  # fmt: skip
         return {name: getattr(self, name) for name in names}
 
     def replace(self, **changes: Any) -> CharGPTConfig:
@@ -145,6 +138,7 @@ def train_char_gpt(
     text: str | None = None,
     config: CharGPTConfig | None = None,
     verbose: int = 1,
+    jit_compile: bool | None = None,
 ) -> dict:
     """The chapter-08 run end to end: tokenize, split 90/10, build, train for `seconds`, score.
 
@@ -153,6 +147,10 @@ def train_char_gpt(
         text: str or None. Corpus; None loads tiny Shakespeare.
         config: `CharGPTConfig` or None for the defaults.
         verbose: int. 1 shows a progress bar, 2 one line per estimate, 0 nothing.
+        jit_compile: bool or None. None compiles the train step with XLA on TensorFlow and
+            JAX and runs PyTorch eagerly; True on PyTorch compiles it with `torch.compile`
+            (1.23× XLA's speed for the previous recipe's step on a 2-core CPU, but the modern
+            recipe spent minutes compiling: benchmarks/README.md). Defaults to `None`.
 
     Returns:
         dict with `model`, `tokenizer`, `history` and `final` (validation loss in nats/char
@@ -161,6 +159,8 @@ def train_char_gpt(
     """
     check_positive("seconds", seconds)
     check_int("verbose", verbose, 0, 2)
+    if jit_compile is not None:
+        check_bool("jit_compile", jit_compile)
     config = CharGPTConfig() if config is None else config
     check_type("config", config, CharGPTConfig, "a CharGPTConfig or None")
     text = load_shakespeare() if text is None else check_str("text", text)
@@ -177,7 +177,7 @@ def train_char_gpt(
     model = build_gpt(tokenizer.vocabulary_size, **config.model_kwargs())
     training = config.training_kwargs()
     history = train_with_time_budget(
-        model, train_ids, val_ids, seconds, verbose=verbose, **training
+        model, train_ids, val_ids, seconds, verbose=verbose, jit_compile=jit_compile, **training
     )
     loss = evaluate_loss(model, val_ids, config.sequence_length, config.batch_size)
     final = {"val_loss": loss, "tokens_per_second": history["tokens_per_second"],

@@ -75,7 +75,6 @@ RECIPES_ROWS = [
     bad(GPTConfig, lambda: GPTConfig(num_layers=1.5), TypeError, "num_layers=1.5"),
     bad(GPTConfig, lambda: GPTConfig(weight_decay=-0.1), ValueError, "weight_decay=-0.1"),
     bad(GPTConfig, lambda: GPTConfig(dropout=1.0), ValueError, "dropout=1.0"),
-    bad(GPTConfig, lambda: GPTConfig(jit_compile="yes"), TypeError, "jit_compile='yes'"),
     bad(GPTConfig.replace, lambda: GPTConfig().replace(depth=3), TypeError, "['depth']"),
     bad(GPTConfig.replace, lambda: GPTConfig().replace(num_heads=3), ValueError,
         "hidden_dim=128", "num_heads=3"),
@@ -84,6 +83,7 @@ RECIPES_ROWS = [
     bad(char_gpt.train_char_gpt, lambda: gpt(text=5), TypeError, "text=5"),
     bad(char_gpt.train_char_gpt, lambda: gpt(config="small"), TypeError, "`config`", "'small'"),
     bad(char_gpt.train_char_gpt, lambda: gpt(verbose=3), ValueError, "verbose=3"),
+    bad(char_gpt.train_char_gpt, lambda: gpt(jit_compile="yes"), TypeError, "jit_compile='yes'"),
     bad(char_gpt.train_char_gpt, lambda: gpt(text=TEXT[:100]), ValueError, "`text`",
         "100 characters", "sequence_length=128"),
 ]  # fmt: skip
