@@ -28,15 +28,36 @@ import os as _os
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def _start_tensorflow_quietly() -> None:
+def _keras_backend_setting() -> str:
+    """The backend Keras will start, read as Keras reads it (`KERAS_BACKEND`, else the
+    `backend` of `$KERAS_HOME/keras.json`, else TensorFlow) without importing Keras."""
+    import json
+
+    if "KERAS_BACKEND" in _os.environ:
+        return _os.environ["KERAS_BACKEND"]
+    home = _os.environ.get("KERAS_HOME") or _os.path.join(_os.path.expanduser("~"), ".keras")
+    try:
+        with open(_os.path.join(home, "keras.json")) as handle:
+            return str(json.load(handle).get("backend", "tensorflow"))
+    except (OSError, ValueError, AttributeError):
+        return "tensorflow"
+
+
+def _start_tensorflow_quietly(always: bool = False) -> None:
     """Import TensorFlow, applying TF_CPP_MIN_LOG_LEVEL also to the lines it logs before it
-    reads that variable (absl's "before InitializeLog" lines, which the variable misses)."""
+    reads that variable (absl's "before InitializeLog" lines, which the variable misses).
+
+    On JAX or PyTorch, TensorFlow starts only when `always` (the `tf.data` pipelines ask):
+    `import lmkeras` then costs no TensorFlow start (1.7 s here), which a command such as
+    `lmkeras-gpt sample` would pay for nothing."""
     import importlib.util
     import re
     import sys
     import tempfile
 
     if "tensorflow" in sys.modules or importlib.util.find_spec("tensorflow") is None:
+        return
+    if not always and _keras_backend_setting() != "tensorflow":
         return
     level = _os.environ["TF_CPP_MIN_LOG_LEVEL"]
     hidden = "IWE"[: int(level)] if level.isdigit() else ""  # 1: INFO, 2: +WARNING, 3: +ERROR

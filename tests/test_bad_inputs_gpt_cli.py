@@ -82,11 +82,14 @@ def train(*flags):
 
 
 def sample(*flags, model="tiny.keras"):
-    return lambda: cli("sample", files()[model], "--tokens", "4", *flags)
+    return sample_file(model, "--tokens", "4", *flags)
 
 
 def sample_file(name, *flags):
-    return lambda: cli("sample", files().get(name, os.path.join(files()["folder"], name)), *flags)
+    """`sample` with its compiled programs kept in the test's folder, then `flags`."""
+    compiled = os.path.join(files()["folder"], "compiled")
+    return lambda: cli("sample", files().get(name, os.path.join(files()["folder"], name)),
+                       "--compile-cache", compiled, *flags)  # fmt: skip
 
 
 main = gpt_cli.main
@@ -157,6 +160,8 @@ CLI_ROWS = [
     bad(main, sample("--temperature", "inf"), CliError, "--temperature", "'inf'"),
     bad(main, sample("--seed", "-1"), CliError, "--seed", "'-1'"),
     bad(main, sample("--greedy", "--top-k", "3"), CliError, "--top-k", "not allowed with"),
+    bad(main, lambda: sample("--compile-cache", os.path.join(files()["corpus.txt"], "xla"))(),
+        CliError, "--compile-cache", "corpus.txt", "cannot be created"),
 ]  # fmt: skip
 
 

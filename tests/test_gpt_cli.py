@@ -49,22 +49,35 @@ def test_train_reports_compilation_and_the_letter_counting_floor_and_can_keep_th
     assert loaded.optimizer is not None and loaded.optimizer.iterations.numpy() > 0
 
 
-def test_sample_loads_in_a_fresh_process(trained):
+def test_sample_loads_in_a_fresh_process_and_reuses_its_compiled_loop(trained, tmp_path):
+    cache = tmp_path / "compiled"
     cmd = [sys.executable, "-m", "lmkeras.gpt_cli", "sample", trained, "--prompt", "To be",
-           "--tokens", "20", "--top-p", "0.9", "--seed", "1"]  # fmt: skip
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    text = done.stdout.rstrip("\n").splitlines()
-    generated = "\n".join(text)
+           "--tokens", "20", "--top-p", "0.9", "--seed", "1",
+           "--compile-cache", str(cache)]  # fmt: skip
+    samples, kept = [], []
+    for _ in range(2):  # the second process loads the loop the first one compiled
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        samples.append(done.stdout)
+        kept.append(sorted(str(path.relative_to(cache)) for path in cache.rglob("*")))
+    generated = samples[0].rstrip("\n")
     assert generated.startswith("To be") and len(generated) >= len("To be") + 20 - 2  # newlines
     assert set(generated) <= set(TEXT)
+    assert samples[1] == samples[0]
+    backend = keras.backend.backend()
+    if backend in ("tensorflow", "jax"):
+        folder = f"{backend}-{__import__(backend).__version__}"
+        programs = [name for name in kept[0] if name.startswith(folder + os.sep)]
+        assert programs, kept[0]  # the first run wrote its compiled loop, in its version's folder
+        assert kept[1] == kept[0]  # the second loaded it: nothing new compiled, nothing added
 
 
 def test_sample_within_the_context_matches_the_sliding_loop(trained, capsys):
     # 5 + 8 characters fit the context of 16 (compiled cache loop); 5 + 20 do not (sliding).
-    gpt_cli.main(["sample", trained, "--prompt", "To be", "--tokens", "8", "--greedy"])
+    flags = ["--greedy", "--no-compile-cache"]
+    gpt_cli.main(["sample", trained, "--prompt", "To be", "--tokens", "8", *flags])
     within = capsys.readouterr().out[:-1]  # print adds one newline
-    gpt_cli.main(["sample", trained, "--prompt", "To be", "--tokens", "20", "--greedy"])
+    gpt_cli.main(["sample", trained, "--prompt", "To be", "--tokens", "20", *flags])
     beyond = capsys.readouterr().out[:-1]
     assert len(within) == len("To be") + 8
     assert beyond.startswith(within) and len(beyond) == len("To be") + 20

@@ -91,3 +91,28 @@ def test_with_the_package_installed_tensorflow_starts_without_a_log_line(tmp_pat
     assert run.returncode == 0, run.stderr
     assert run.stdout == "3 True\n"
     assert run.stderr == ""
+
+
+def test_on_jax_importing_lmkeras_leaves_tensorflow_to_the_data_pipelines(tmp_path):
+    # `lmkeras-gpt sample` on JAX needs no TensorFlow (1.7 s of its start, 2026-12-04); the
+    # tf.data pipelines still start it, as quietly as on TensorFlow.
+    code = textwrap.dedent(
+        """
+        import sys
+        import lmkeras
+        print("tensorflow" in sys.modules)
+        import lmkeras.datasets
+        print("tensorflow" in sys.modules)
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=_env(KERAS_BACKEND="jax"),
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "False\nTrue\n"
+    assert run.stderr == ""

@@ -7,6 +7,10 @@
   references for BLEU.
 """
 
-from lmkeras.datasets.windows import char_lm_dataset, next_token_windows, word_lm_dataset
+from lmkeras import _start_tensorflow_quietly
+
+_start_tensorflow_quietly(always=True)  # before `import tensorflow` below, on any backend
+
+from lmkeras.datasets.windows import char_lm_dataset, next_token_windows, word_lm_dataset  # noqa: E402
 
 __all__ = ["char_lm_dataset", "next_token_windows", "word_lm_dataset"]

@@ -158,12 +158,16 @@ class _Block(keras.layers.Layer):
         norm="layer",
         qk_norm=False,
         zero_init_output=False,
+        attention_dropout=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.num_heads = check_int("num_heads", num_heads)
         self.intermediate_dim = check_int("intermediate_dim", intermediate_dim)
         self.dropout = check_rate("dropout", dropout)
+        if attention_dropout is not None:
+            check_rate("attention_dropout", attention_dropout)
+        self.attention_dropout = attention_dropout
         activation_function(activation)
         self.activation = activation
         self.kernel_initializer = get_initializer("kernel_initializer", kernel_initializer)
@@ -190,7 +194,7 @@ class _Block(keras.layers.Layer):
         attention = MultiHeadAttention(
             self.num_heads,
             self._head_dim(inputs_shape),
-            dropout=self.dropout,
+            dropout=self.dropout if self.attention_dropout is None else self.attention_dropout,
             rotary=rotary,
             kernel_initializer=clone_initializer(self.kernel_initializer),
             qk_norm=qk_norm,
@@ -222,7 +226,8 @@ class _Block(keras.layers.Layer):
 
     def get_config(self):
         names = ("num_heads", "intermediate_dim", "dropout", "activation", "kernel_initializer",
-                 "layer_norm_epsilon", "norm", "qk_norm", "zero_init_output")  # fmt: skip
+                 "layer_norm_epsilon", "norm", "qk_norm", "zero_init_output",
+                 "attention_dropout")  # fmt: skip
         return {**super().get_config(), **_arguments(self, names)}
 
 
@@ -244,7 +249,10 @@ _BLOCK_ARGS = """num_heads: int ≥ 1. Attention heads; must divide the input wi
         qk_norm: bool. RMS-normalise the self-attention's queries and keys per head.
             Defaults to `False`.
         zero_init_output: bool. Start the attention's output projection and the MLP's second
-            kernel at zero, so the block starts as the identity. Defaults to `False`."""
+            kernel at zero, so the block starts as the identity. Defaults to `False`.
+        attention_dropout: float in [0, 1) or None. Dropout on the attention weights alone;
+            None means `dropout`. `0.0` keeps `dropout` on the residual branches only, which
+            lets the attention use the fused kernel while training. Defaults to `None`."""
 
 
 @keras.saving.register_keras_serializable(package="lmkeras")

@@ -90,6 +90,7 @@ def build_gpt(
     zero_init_output: bool = False,
     head_initializer=None,
     logit_soft_cap: float | None = None,
+    attention_dropout: float | None = None,
     name: str = "gpt",
 ) -> keras.Model:
     """Build a GPT: token + position embeddings, pre-LN decoder blocks, final LayerNorm, logits.
@@ -124,6 +125,10 @@ def build_gpt(
             means `kernel_initializer`. `"zeros"` starts every prediction uniform.
         logit_soft_cap: float > 0 or None. Squash the logits into (-cap, cap) with
             `LogitSoftCap`. Defaults to `None` (no cap).
+        attention_dropout: float in [0, 1) or None. Dropout on the attention weights; None
+            means `dropout`. `0.0` keeps `dropout` on the embeddings and residual branches only:
+            on a CPU, XLA draws a random mask for every attention weight, which halved the
+            training speed of chapter 08's recipe (benchmarks/README.md). Defaults to `None`.
         name: str. Model name.
 
     Returns:
@@ -151,6 +156,8 @@ def build_gpt(
             f"position='rope' needs an even head width; received {hidden_dim // num_heads}."
         )
     check_rate("dropout", dropout)
+    if attention_dropout is not None:
+        check_rate("attention_dropout", attention_dropout)
     check_positive("layer_norm_epsilon", layer_norm_epsilon)
     get_initializer("kernel_initializer", kernel_initializer)
     if head_initializer is not None:
@@ -180,6 +187,7 @@ def build_gpt(
             norm=norm,
             qk_norm=qk_norm,
             zero_init_output=zero_init_output,
+            attention_dropout=attention_dropout,
             name=f"block_{i}",
         )(x)
     x = normalization(norm, layer_norm_epsilon, name="final_norm")(x)

@@ -67,6 +67,10 @@ def test_decoder_block_is_causal():
         (FeedForward, {"intermediate_dim": 16, "dropout": 0.1}),
         (TransformerDecoderBlock, {"num_heads": 2, "intermediate_dim": 16, "dropout": 0.1}),
         (TransformerDecoderBlock, {"num_heads": 2, "intermediate_dim": 16, "rotary": True}),
+        (
+            TransformerDecoderBlock,
+            {"num_heads": 2, "intermediate_dim": 16, "dropout": 0.1, "attention_dropout": 0.0},
+        ),
     ],
 )
 def test_layer_checks(cls, kwargs):

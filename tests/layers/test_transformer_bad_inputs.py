@@ -30,6 +30,8 @@ TRANSFORMER_ROWS = [
         "norm='group'"),
     bad(TransformerEncoderBlock, lambda: Encoder(2, 8, qk_norm="yes"), TypeError,
         "qk_norm='yes'"),
+    bad(TransformerDecoderBlock, lambda: Decoder(2, 8, attention_dropout=1.0), ValueError,
+        "attention_dropout=1.0"),
     bad(activation_function, lambda: activation_function("swish"), ValueError,
         "activation='swish'", "'gelu'"),
     bad(activation_function, lambda: activation_function(None), TypeError, "activation=None"),

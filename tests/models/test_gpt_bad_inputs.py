@@ -56,6 +56,8 @@ GPT_ROWS = [
     bad(g.build_gpt, lambda: build(position="absolute"), ValueError, "position='absolute'",
         "'learned'"),
     bad(g.build_gpt, lambda: build(dropout=1), ValueError, "dropout=1"),
+    bad(g.build_gpt, lambda: build(attention_dropout=1.5), ValueError, "attention_dropout=1.5"),
+    bad(g.build_gpt, lambda: build(attention_dropout="0"), TypeError, "attention_dropout='0'"),
     bad(g.build_gpt, lambda: build(tie_weights="yes"), TypeError, "tie_weights='yes'"),
     bad(g.build_gpt, lambda: build(activation="swish"), ValueError, "activation='swish'"),
     bad(g.build_gpt, lambda: build(layer_norm_epsilon=-1), ValueError, "layer_norm_epsilon=-1"),

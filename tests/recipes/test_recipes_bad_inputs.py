@@ -75,6 +75,8 @@ RECIPES_ROWS = [
     bad(GPTConfig, lambda: GPTConfig(num_layers=1.5), TypeError, "num_layers=1.5"),
     bad(GPTConfig, lambda: GPTConfig(weight_decay=-0.1), ValueError, "weight_decay=-0.1"),
     bad(GPTConfig, lambda: GPTConfig(dropout=1.0), ValueError, "dropout=1.0"),
+    bad(GPTConfig, lambda: GPTConfig(attention_dropout=-0.1), ValueError,
+        "attention_dropout=-0.1"),
     bad(GPTConfig.replace, lambda: GPTConfig().replace(depth=3), TypeError, "['depth']"),
     bad(GPTConfig.replace, lambda: GPTConfig().replace(num_heads=3), ValueError,
         "hidden_dim=128", "num_heads=3"),
