@@ -69,6 +69,20 @@ def test_a_failed_install_prints_one_line_that_says_what_to_do(tmp_path):
     ]
 
 
+def _python(code: str, folder, backend: str) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh Python process on `backend`; it must succeed."""
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        env=_env(KERAS_BACKEND=backend),
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    return run
+
+
 def test_with_the_package_installed_tensorflow_starts_without_a_log_line(tmp_path):
     # A fresh process, TF_CPP_MIN_LOG_LEVEL unset, as on a student's machine: the install cell
     # sets it, imports lmkeras (which starts TensorFlow), then the backend computes.
@@ -80,15 +94,7 @@ def test_with_the_package_installed_tensorflow_starts_without_a_log_line(tmp_pat
         print(os.environ["TF_CPP_MIN_LOG_LEVEL"], "tensorflow" in sys.modules)
         """
     )
-    run = subprocess.run(
-        [sys.executable, "-c", cell],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=_env(KERAS_BACKEND="tensorflow"),
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
+    run = _python(cell, tmp_path, "tensorflow")
     assert run.stdout == "3 True\n"
     assert run.stderr == ""
 
@@ -105,14 +111,6 @@ def test_on_jax_importing_lmkeras_leaves_tensorflow_to_the_data_pipelines(tmp_pa
         print("tensorflow" in sys.modules)
         """
     )
-    run = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=_env(KERAS_BACKEND="jax"),
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
+    run = _python(code, tmp_path, "jax")
     assert run.stdout == "False\nTrue\n"
     assert run.stderr == ""
