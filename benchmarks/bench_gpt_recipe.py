@@ -76,6 +76,20 @@ VARIANTS = {
         "modern",
         {"dropout": 0.0, "attention_dropout": None, "weight_decay": 0.1},
     ),
+    # 2026-12-04, evening: the schedule. Warm-up, stable, decay (the peak held, then a straight
+    # line to 0 over the last half or 30% of the budget, as in modded-nanogpt) against the
+    # cosine to 10% that `modern()` had until then, and both with min_lr_ratio 0.
+    "modern_cosine": ("modern", {"schedule": "cosine", "min_lr_ratio": 0.1}),
+    "modern_cosine_min_lr_0": ("modern", {"schedule": "cosine", "min_lr_ratio": 0.0}),
+    "modern_wsd": ("modern", {"schedule": "wsd", "min_lr_ratio": 0.0, "cooldown_fraction": 0.5}),
+    "modern_wsd_cooldown_0.3": (
+        "modern",
+        {"schedule": "wsd", "min_lr_ratio": 0.0, "cooldown_fraction": 0.3},
+    ),
+    "modern_wsd_width_192": (
+        "modern",
+        {"schedule": "wsd", "min_lr_ratio": 0.0, "hidden_dim": 192, "num_heads": 6},
+    ),
     # Keras' PyTorch backend with the train step under torch.compile (bench_gpt.py measured it
     # the fastest Keras path for the baseline at this shape, 2026-12-03).
     "modern_torch_compile": ("modern", {}, "torch"),

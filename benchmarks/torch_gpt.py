@@ -4,11 +4,13 @@
 use (`CharGPTConfig()` and `CharGPTConfig.modern()`): token embedding, learned or rotary
 positions, pre-norm blocks (LayerNorm or RMSNorm) of causal self-attention (fused QKV, optional
 QK-norm, PyTorch's `scaled_dot_product_attention`) and an MLP (exact GELU or ReLU²), a final
-norm, a tied or untied output layer, an optional logit soft cap. `load_keras_weights` copies a
-`build_gpt` model's weights into it (the same logits to about 1e-5), `KerasOptimizer` is
-Keras 3's AdamW and `lmkeras.training.MatrixMuon` written out in PyTorch, and
-`train_with_time_budget` mirrors `lmkeras.training.train_with_time_budget` (the same batches,
-the same schedule over the time budget).
+norm, a tied or untied output layer, an optional logit soft cap, and `build_gpt`'s dropout
+(embeddings, both residual branches and, unless `attention_dropout=0.0`, the attention weights;
+off in `model.eval()`). `load_keras_weights` copies a `build_gpt` model's weights into it (the
+same logits to about 1e-5), `KerasOptimizer` is Keras 3's AdamW and
+`lmkeras.training.MatrixMuon` written out in PyTorch, and `train_with_time_budget` mirrors
+`lmkeras.training.train_with_time_budget` (the same batches, the same schedule over the time
+budget).
 `tokens_per_second` is the fixed-shape throughput probe of `bench_gpt.py`.
 
 A benchmark-only dependency (`pip install torch==2.13.0`); the package never imports it, and
@@ -46,9 +48,11 @@ def _rotate(x, cos, sin):
 
 
 class Block(nn.Module):
-    def __init__(self, width, heads, norm="layer", qk_norm=False, activation="gelu", eps=1e-5):
+    def __init__(self, width, heads, norm="layer", qk_norm=False, activation="gelu", eps=1e-5,
+                 dropout=0.0, attention_dropout=0.0):  # fmt: skip
         super().__init__()
-        self.heads, self.activation = heads, activation
+        self.heads, self.activation, self.attention_dropout = heads, activation, attention_dropout
+        self.drop = nn.Dropout(dropout)  # lmkeras' residual dropout and FeedForward's
         self.ln_1, self.ln_2 = _norm(norm, width, eps), _norm(norm, width, eps)
         self.qkv, self.proj = nn.Linear(width, 3 * width), nn.Linear(width, width)
         self.fc, self.fc_out = nn.Linear(width, 4 * width), nn.Linear(4 * width, width)
@@ -64,11 +68,12 @@ class Block(nn.Module):
         if rotary is not None:
             q, k = _rotate(q, *rotary), _rotate(k, *rotary)
         q, k, v = (t.transpose(1, 2) for t in (q, k, v))  # (B, H, T, D)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, H, T, D)
-        x = x + self.proj(y.transpose(1, 2).reshape(B, T, C))
+        p = self.attention_dropout if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)  # (B, H, T, D)
+        x = x + self.drop(self.proj(y.transpose(1, 2).reshape(B, T, C)))
         h = self.fc(self.ln_2(x))
         h = F.relu(h).square() if self.activation == "relu_squared" else F.gelu(h)
-        return x + self.fc_out(h)
+        return x + self.drop(self.fc_out(h))
 
 
 class GPT(nn.Module):
@@ -79,15 +84,27 @@ class GPT(nn.Module):
 
     def __init__(self, vocab, context, layers, heads, width, position="learned", norm="layer",
                  qk_norm=False, activation="gelu", tie_weights=True, zero_init_output=False,
-                 head_initializer=None, logit_soft_cap=None, layer_norm_epsilon=1e-5):  # fmt: skip
+                 head_initializer=None, logit_soft_cap=None, layer_norm_epsilon=1e-5,
+                 dropout=0.0, attention_dropout=None):  # fmt: skip
         super().__init__()
         if position not in ("learned", "rope") or activation not in ("gelu", "relu_squared"):
             raise ValueError(f"unsupported position={position!r} or activation={activation!r}")
         self.position, self.soft_cap = position, logit_soft_cap
         self.tokens = nn.Embedding(vocab, width)
+        self.embedding_drop = nn.Dropout(dropout)
+        attention_dropout = dropout if attention_dropout is None else attention_dropout
         self.positions = nn.Embedding(context, width) if position == "learned" else None
         self.blocks = nn.ModuleList(
-            Block(width, heads, norm, qk_norm, activation, layer_norm_epsilon)
+            Block(
+                width,
+                heads,
+                norm,
+                qk_norm,
+                activation,
+                layer_norm_epsilon,
+                dropout,
+                attention_dropout,
+            )
             for _ in range(layers)
         )
         self.ln_f = _norm(norm, width, layer_norm_epsilon)
@@ -107,6 +124,7 @@ class GPT(nn.Module):
         x = self.tokens(ids)
         if self.positions is not None:
             x = x + self.positions(torch.arange(T, device=ids.device))
+        x = self.embedding_drop(x)
         rotary = (self.cos[:, :T], self.sin[:, :T]) if self.position == "rope" else None
         for block in self.blocks:
             x = block(x, rotary)
@@ -275,11 +293,16 @@ class KerasOptimizer:
         self.iterations = t
 
 
-def lr_factor(fraction, step, warmup_steps, min_ratio):
-    """`lmkeras.training._lr_factor`: linear warm-up over steps × cosine over the time budget."""
+def lr_factor(fraction, step, warmup_steps, min_ratio, schedule="cosine", cooldown_fraction=0.5):
+    """`lmkeras.training._lr_factor`: linear warm-up over steps × a cosine over the time budget,
+    or ("wsd") the peak until the last `cooldown_fraction` of the budget, then a straight line."""
     warm = min(1.0, (step + 1) / warmup_steps)
-    cosine = 0.5 * (1 + math.cos(math.pi * min(fraction, 1.0)))
-    return warm * (min_ratio + (1 - min_ratio) * cosine)
+    fraction = min(fraction, 1.0)
+    if schedule == "wsd":
+        decay = min(1.0, (1.0 - fraction) / cooldown_fraction)
+    else:
+        decay = 0.5 * (1 + math.cos(math.pi * fraction))
+    return warm * (min_ratio + (1 - min_ratio) * decay)
 
 
 def _windows(ids, starts, length):
@@ -291,6 +314,7 @@ def make_train_step(model, optimizer, vocab, compile=False):
     forward = torch.compile(model) if compile else model
 
     def step(x, y):
+        model.train()
         loss = F.cross_entropy(forward(x).view(-1, vocab), y.view(-1))
         optimizer.zero_grad()
         loss.backward()
@@ -302,7 +326,11 @@ def make_train_step(model, optimizer, vocab, compile=False):
 
 @torch.no_grad()
 def batch_loss(model, ids, starts, length):
+    """The loss of one batch of windows, without dropout (the model's mode is restored)."""
+    training = model.training
+    model.eval()
     logits = model(_windows(ids, starts, length))  # (B, T, V)
+    model.train(training)
     targets = _windows(ids, starts + 1, length)
     return F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1)).item()
 
@@ -318,7 +346,8 @@ def evaluate_loss(model, ids, sequence_length, batch_size=32):
 def train_with_time_budget(model, train_ids, validation_ids, seconds, sequence_length=128,
                            batch_size=32, learning_rate=3e-3, warmup_steps=100, min_lr_ratio=0.1,
                            weight_decay=0.1, eval_every=60.0, eval_batches=8, seed=0,
-                           optimizer="adamw", compile=False):  # fmt: skip
+                           optimizer="adamw", compile=False, schedule="cosine",
+                           cooldown_fraction=0.5):  # fmt: skip
     """`lmkeras.training.train_with_time_budget` in PyTorch: the same random windows (the same
     NumPy generator, drawn in the same order), the same learning rate per step (warm-up over
     steps, cosine over the clock, which counts the training calls and the first one's
@@ -337,7 +366,8 @@ def train_with_time_budget(model, train_ids, validation_ids, seconds, sequence_l
     history = {"seconds": [], "step": [], "train_loss": [], "val_loss": []}
     clock, step, next_eval, recent = 0.0, 0, eval_every, []
     while clock < seconds:
-        opt.lr = learning_rate * lr_factor(clock / seconds, step, warmup_steps, min_lr_ratio)
+        opt.lr = learning_rate * lr_factor(clock / seconds, step, warmup_steps, min_lr_ratio,
+                                           schedule, cooldown_fraction)  # fmt: skip
         starts = rng.integers(0, len(train_ids) - sequence_length - 1, batch_size)
         tic = time.perf_counter()
         loss = step_fn(_windows(train_ids, starts, sequence_length),

@@ -238,10 +238,21 @@ def fit_with_budget(
     return history, budget
 
 
-def _lr_factor(fraction, step, warmup_steps, min_ratio):
+SCHEDULES = ("cosine", "wsd")
+
+
+def _lr_factor(fraction, step, warmup_steps, min_ratio, schedule="cosine", cooldown_fraction=0.5):
+    """The learning rate as a fraction of its peak, `fraction` of the way through the budget:
+    linear warm-up over `warmup_steps`, then a cosine to `min_ratio` ("cosine"), or the peak
+    held until the last `cooldown_fraction` of the budget and a straight line down to
+    `min_ratio` ("wsd": warm-up, stable, decay)."""
     warm = min(1.0, (step + 1) / warmup_steps)
-    cosine = 0.5 * (1 + math.cos(math.pi * min(fraction, 1.0)))
-    return warm * (min_ratio + (1 - min_ratio) * cosine)
+    fraction = min(fraction, 1.0)
+    if schedule == "wsd":
+        decay = min(1.0, (1.0 - fraction) / cooldown_fraction)
+    else:
+        decay = 0.5 * (1 + math.cos(math.pi * fraction))
+    return warm * (min_ratio + (1 - min_ratio) * decay)
 
 
 def _test_loss(model, x, y):
@@ -453,13 +464,16 @@ def train_with_time_budget(
     verbose=1,
     vocabulary_size=None,
     optimizer="adamw",
+    schedule="cosine",
+    cooldown_fraction=0.5,
 ):
     """Train a next-token model for `seconds` of wall-clock time; record validation loss.
 
     Batches are random windows of `train_ids` (as nanoGPT's `get_batch`). The learning rate
-    warms up linearly for `warmup_steps`, then follows a cosine from `learning_rate` down to
-    `min_lr_ratio × learning_rate` over the *time* budget, so it ends at its floor when time is
-    up whatever the machine's speed. The clock includes compilation and excludes evaluations.
+    warms up linearly for `warmup_steps`, then goes from `learning_rate` down to
+    `min_lr_ratio × learning_rate` over the *time* budget (a cosine, or held and then a
+    straight line: `schedule`), so it ends at its floor when time is up whatever the machine's
+    speed. The clock includes compilation and excludes evaluations.
 
     Args:
         model: `keras.Model` from int ids `(batch, T)` to logits `(batch, T, vocab)`.
@@ -483,6 +497,11 @@ def train_with_time_budget(
             inside a compiled step an id outside the embedding table gathers zeros (CPU) or
             garbage (GPU) without a word.
         optimizer: `"adamw"` or `"muon"` (see `compile_for_training`). Defaults to `"adamw"`.
+        schedule: `"cosine"` or `"wsd"` (warm-up, stable, decay: the peak until the last
+            `cooldown_fraction` of the budget, then linear to the floor, as in modded-nanogpt's
+            speed runs). Defaults to `"cosine"`.
+        cooldown_fraction: float in (0, 1]. The share of the budget that `"wsd"` spends
+            decaying. Defaults to `0.5`.
 
     Returns:
         dict with lists `seconds`, `step`, `train_loss`, `val_loss` (one entry per estimate,
@@ -504,6 +523,8 @@ def train_with_time_budget(
     check_int("verbose", verbose, 0, 2)
     _check_jit_compile(jit_compile)
     check_choice("optimizer", optimizer, OPTIMIZERS)
+    check_choice("schedule", schedule, SCHEDULES)
+    check_float("cooldown_fraction", cooldown_fraction, 0.0, 1.0, low_open=True)
     train_ids, validation_ids = _checked_ids(
         model, {"train_ids": train_ids, "validation_ids": validation_ids}, sequence_length,
         batch_size, vocabulary_size,
@@ -524,7 +545,8 @@ def train_with_time_budget(
     clock, step, next_eval, recent, shown = 0.0, 0, eval_every, [], -1
     total = max_steps or math.inf
     while clock < seconds and step < total:
-        factor = _lr_factor(max(clock / seconds, step / total), step, warmup_steps, min_lr_ratio)
+        factor = _lr_factor(max(clock / seconds, step / total), step, warmup_steps, min_lr_ratio,
+                            schedule, cooldown_fraction)  # fmt: skip
         optimizer.learning_rate.assign(learning_rate * factor)
         starts = rng.integers(0, len(train_ids) - sequence_length - 1, batch_size)
         tic = time.perf_counter()

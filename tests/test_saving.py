@@ -113,6 +113,9 @@ SWEEP = {
     "MatrixMuon": lambda: _check_optimizer(MatrixMuon),
     "LogitSoftCap": lambda: testing.check_layer(
         layers.LogitSoftCap, {"cap": 5.0}, np.linspace(-9, 9, 12).reshape(2, 6), run_fit=False
+    ),  # Not training, the identity; the masks: tests/layers/test_dropout.py.
+    "ThreefryDropout": lambda: testing.check_layer(
+        layers.ThreefryDropout, {"rate": 0.3, "seed": 1}, RNG.normal(size=(2, 6)), run_fit=False
     ),
 }
 

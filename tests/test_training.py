@@ -15,6 +15,7 @@ from lmkeras.training import (
     DecayExcludingAdamW,
     KeepBest,
     TimeBudget,
+    _lr_factor,
     build_for_training,
     compile_for_training,
     evaluate_loss,
@@ -104,7 +105,17 @@ def test_the_optimizer_keeps_its_no_decay_rule_through_its_config():
     assert float(keras.ops.convert_to_numpy(kernel)[0]) < 1.0
 
 
-def test_train_with_time_budget_learns_a_repeating_sequence():
+def test_the_schedules_warm_up_then_decay_to_the_floor():
+    cosine = [_lr_factor(f, 1000, 10, 0.1) for f in (0.0, 0.25, 0.5, 1.0, 1.5)]
+    np.testing.assert_allclose(cosine, [1.0, 0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi / 4)), 0.55,
+                                        0.1, 0.1])  # fmt: skip
+    wsd = [_lr_factor(f, 1000, 10, 0.1, "wsd", 0.4) for f in (0.0, 0.6, 0.8, 1.0, 1.5)]
+    np.testing.assert_allclose(wsd, [1.0, 1.0, 0.55, 0.1, 0.1])  # held, then a straight line
+    assert _lr_factor(0.0, 4, 10, 0.1, "wsd") == 0.5  # warm-up: step 5 of 10
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "wsd"])
+def test_train_with_time_budget_learns_a_repeating_sequence(schedule):
     keras.utils.set_random_seed(5)
     ids = np.tile(np.arange(13), 40)
     model = build_gpt(**TINY)
@@ -112,6 +123,7 @@ def test_train_with_time_budget_learns_a_repeating_sequence():
         model, ids, ids, seconds=600.0, sequence_length=8, batch_size=8, learning_rate=1e-2,
         warmup_steps=5, eval_every=1e9, eval_batches=2, max_steps=150, verbose=0,
         jit_compile=keras.backend.backend() == "jax",  # XLA's compile time is not needed here
+        schedule=schedule,
     )  # fmt: skip
     assert set(history) == {"seconds", "step", "train_loss", "val_loss", "tokens_per_second",
                             "first_step_seconds"}  # fmt: skip

@@ -7,6 +7,7 @@ so importing `lmkeras` (which imports this package) is all a `.keras` file needs
 
 from lmkeras.layers.additive_attention import AdditiveAttention
 from lmkeras.layers.attention import MultiHeadAttention, causal_mask, scaled_dot_product_attention
+from lmkeras.layers.dropout import ThreefryDropout
 from lmkeras.layers.lora import LoRA, add_lora, lora_parameter_count, merge_lora
 from lmkeras.layers.losses import MaskedCrossEntropy
 from lmkeras.layers.noise import WordCorruption, WordDropout
@@ -47,6 +48,7 @@ __all__ = [
     "RotaryEmbedding",
     "SentenceCrossEntropy",
     "SinusoidalEncoding",
+    "ThreefryDropout",
     "TiedEmbedding",
     "TrainedContext",
     "TransformerDecoderBlock",

@@ -17,6 +17,7 @@ import numpy as np
 from keras import ops
 
 from lmkeras._checks import check_bool, check_int, check_rate, known_value
+from lmkeras.layers.dropout import ThreefryDropout
 from lmkeras.layers.initializers import clone_initializer, get_initializer
 from lmkeras.layers.positional import RotaryEmbedding
 
@@ -236,7 +237,7 @@ class MultiHeadAttention(keras.layers.Layer):
             dtype=self.dtype_policy,
         )
         self.output_dense.build((None, None, *heads))
-        self.dropout_layer = keras.layers.Dropout(self.dropout) if self.dropout > 0 else None
+        self.dropout_layer = ThreefryDropout(self.dropout) if self.dropout > 0 else None
         self.rotary_layer = None
         if self.rotary:
             self.rotary_layer = RotaryEmbedding(max_wavelength=self.rotary_max_wavelength)

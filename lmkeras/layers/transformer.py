@@ -16,6 +16,7 @@ from keras import ops
 
 from lmkeras._checks import check_bool, check_choice, check_int, check_positive, check_rate
 from lmkeras.layers.attention import MultiHeadAttention
+from lmkeras.layers.dropout import ThreefryDropout
 from lmkeras.layers.initializers import clone_initializer, get_initializer
 
 ACTIVATIONS = ("gelu", "gelu_tanh", "relu", "relu_squared", "silu", "tanh")
@@ -106,7 +107,7 @@ class FeedForward(keras.layers.Layer):
             dtype=policy,
         )
         self.projection.build((*inputs_shape[:-1], self.intermediate_dim))
-        self.dropout_layer = keras.layers.Dropout(self.dropout) if self.dropout > 0 else None
+        self.dropout_layer = ThreefryDropout(self.dropout) if self.dropout > 0 else None
 
     def call(self, inputs, training=None):
         outputs = self.projection(self.hidden(inputs))
@@ -219,7 +220,7 @@ class _Block(keras.layers.Layer):
         self.mlp.build(inputs_shape)
         if self.zero_init_output:
             _zero(self.mlp.projection.kernel)
-        self.residual_dropout = keras.layers.Dropout(self.dropout) if self.dropout > 0 else None
+        self.residual_dropout = ThreefryDropout(self.dropout) if self.dropout > 0 else None
 
     def _dropped(self, x, training):
         return x if self.residual_dropout is None else self.residual_dropout(x, training=training)

@@ -30,6 +30,7 @@ from lmkeras._checks import (
     check_type,
 )
 from lmkeras.backend import compile_step, loop_seed
+from lmkeras.layers.dropout import ThreefryDropout
 from lmkeras.layers.initializers import get_initializer
 from lmkeras.layers.positional import PositionEmbedding, SinusoidalEncoding, TrainedContext
 from lmkeras.layers.transformer import (
@@ -174,7 +175,7 @@ def build_gpt(
     elif position == "sinusoidal":
         x = x + SinusoidalEncoding(name="position_embedding")(x)
     if dropout:
-        x = keras.layers.Dropout(dropout, name="embedding_dropout")(x)
+        x = ThreefryDropout(dropout, name="embedding_dropout")(x)
     for i in range(num_layers):
         x = TransformerDecoderBlock(
             num_heads,

@@ -25,7 +25,7 @@ from lmkeras.data import load_shakespeare, split_text
 from lmkeras.metrics import unigram_cross_entropy
 from lmkeras.models.gpt import build_gpt, check_gpt_options
 from lmkeras.text import CharTokenizer
-from lmkeras.training import OPTIMIZERS, evaluate_loss, train_with_time_budget
+from lmkeras.training import OPTIMIZERS, SCHEDULES, evaluate_loss, train_with_time_budget
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class CharGPTConfig:
         learning_rate: 3e-3 peak: a small model takes a high rate; AdamW with clipping keeps it
             stable.
         warmup_steps: 100 linear steps before the cosine.
-        min_lr_ratio: the cosine ends at 10% of the peak when the time budget is spent.
+        min_lr_ratio: the schedule ends at 10% of the peak when the time budget is spent.
         weight_decay: 0.1 on matrices (not on biases and norms), as in GPT-2 and nanoGPT.
         position, norm, qk_norm, activation, tie_weights, zero_init_output, head_initializer,
             logit_soft_cap: `build_gpt`'s architecture options; the defaults are GPT-2's.
@@ -52,6 +52,10 @@ class CharGPTConfig:
         dropout: `build_gpt`'s dropout rate, in [0, 1). Defaults to `0.0`.
         attention_dropout: `build_gpt`'s dropout on the attention weights alone, in [0, 1),
             or None for `dropout`. Defaults to `None`.
+        schedule: `"cosine"` or `"wsd"` (`train_with_time_budget`'s learning-rate schedule).
+            Defaults to `"cosine"`.
+        cooldown_fraction: the share of the budget `"wsd"` spends decaying, in (0, 1].
+            Defaults to `0.5`.
 
     `CharGPTConfig.modern()` is the recipe with the changes of recent fast GPT training runs.
     """
@@ -76,6 +80,8 @@ class CharGPTConfig:
     optimizer: str = "adamw"
     dropout: float = 0.0
     attention_dropout: float | None = None
+    schedule: str = "cosine"
+    cooldown_fraction: float = 0.5
 
     @classmethod
     def modern(cls, **changes: Any) -> CharGPTConfig:
@@ -84,13 +90,15 @@ class CharGPTConfig:
         30, Muon for the hidden matrices, and twice the peak learning rate (6e-3), which
         Muon's orthogonalised steps take; then, because 10 minutes are about 10 passes over
         tiny Shakespeare, dropout 0.1 on the embeddings and residual branches (none on the
-        attention weights, whose masks halve XLA's speed on a CPU) and weight decay 0.3
-        (benchmarks/bench_gpt_recipe.py)."""
+        attention weights, whose masks halve XLA's speed on a CPU) and weight decay 0.3; and
+        the learning rate held at its peak for half the budget, then straight down to 0 (the
+        "wsd" schedule; benchmarks/bench_gpt_recipe.py)."""
         modern = {"position": "rope", "norm": "rms", "qk_norm": True,
                   "activation": "relu_squared", "tie_weights": False,
                   "head_initializer": "zeros", "zero_init_output": True,
                   "logit_soft_cap": 30.0, "optimizer": "muon", "learning_rate": 6e-3,
-                  "dropout": 0.1, "attention_dropout": 0.0, "weight_decay": 0.3}  # fmt: skip
+                  "dropout": 0.1, "attention_dropout": 0.0, "weight_decay": 0.3,
+                  "schedule": "wsd", "min_lr_ratio": 0.0}  # fmt: skip
         return cls(**{**modern, **changes})
 
     def __post_init__(self):
@@ -107,6 +115,8 @@ class CharGPTConfig:
         check_float("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0)
         check_float("weight_decay", self.weight_decay, 0.0)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("schedule", self.schedule, SCHEDULES)
+        check_float("cooldown_fraction", self.cooldown_fraction, 0.0, 1.0, low_open=True)
         check_rate("dropout", self.dropout)
         if self.attention_dropout is not None:
             check_rate("attention_dropout", self.attention_dropout)
@@ -126,7 +136,8 @@ class CharGPTConfig:
     def training_kwargs(self) -> dict:
         """Keyword arguments of `lmkeras.training.train_with_time_budget`."""
         names = ("sequence_length", "batch_size", "learning_rate", "warmup_steps",
-                 "min_lr_ratio", "weight_decay", "optimizer")  # fmt: skip
+                 "min_lr_ratio", "weight_decay", "optimizer", "schedule",
+                 "cooldown_fraction")  # fmt: skip
         return {name: getattr(self, name) for name in names}
 
     def replace(self, **changes: Any) -> CharGPTConfig:

@@ -1,9 +1,10 @@
-"""Bad inputs of `lmkeras.layers.transformer`, `losses` and `initializers`."""
+"""Bad inputs of `lmkeras.layers.transformer`, `dropout`, `losses` and `initializers`."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from lmkeras.layers.dropout import ThreefryDropout
 from lmkeras.layers.initializers import clone_initializer, get_initializer
 from lmkeras.layers.losses import MaskedCrossEntropy, token_cross_entropy
 from lmkeras.layers.transformer import (
@@ -25,6 +26,8 @@ TRANSFORMER_ROWS = [
     bad(normalization, lambda: normalization("rms", epsilon=0), ValueError,
         "layer_norm_epsilon=0"),
     bad(LogitSoftCap, lambda: LogitSoftCap(0), ValueError, "cap=0"),
+    bad(ThreefryDropout, lambda: ThreefryDropout(1.0), ValueError, "rate=1.0"),
+    bad(ThreefryDropout, lambda: ThreefryDropout("0.1"), TypeError, "rate='0.1'"),
     bad(LogitSoftCap, lambda: LogitSoftCap("30"), TypeError, "cap='30'"),
     bad(TransformerDecoderBlock, lambda: Decoder(2, 8, norm="group"), ValueError,
         "norm='group'"),

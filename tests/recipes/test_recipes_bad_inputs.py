@@ -72,6 +72,8 @@ RECIPES_ROWS = [
         "tie_weights=False"),
     bad(GPTConfig, lambda: GPTConfig(learning_rate=0.0), ValueError, "learning_rate=0.0"),
     bad(GPTConfig, lambda: GPTConfig(min_lr_ratio=2.0), ValueError, "min_lr_ratio=2.0"),
+    bad(GPTConfig, lambda: GPTConfig(schedule="step"), ValueError, "schedule='step'"),
+    bad(GPTConfig, lambda: GPTConfig(cooldown_fraction=1.5), ValueError, "cooldown_fraction=1.5"),
     bad(GPTConfig, lambda: GPTConfig(num_layers=1.5), TypeError, "num_layers=1.5"),
     bad(GPTConfig, lambda: GPTConfig(weight_decay=-0.1), ValueError, "weight_decay=-0.1"),
     bad(GPTConfig, lambda: GPTConfig(dropout=1.0), ValueError, "dropout=1.0"),
