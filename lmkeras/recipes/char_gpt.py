@@ -42,7 +42,7 @@ class CharGPTConfig:
         batch_size: 32 windows per step: 4,096 tokens, small enough for ~6 steps/s on 2 cores.
         learning_rate: 3e-3 peak: a small model takes a high rate; AdamW with clipping keeps it
             stable.
-        warmup_steps: 100 linear steps before the cosine.
+        warmup_steps: 100 linear steps before the schedule takes over.
         min_lr_ratio: the schedule ends at 10% of the peak when the time budget is spent.
         weight_decay: 0.1 on matrices (not on biases and norms), as in GPT-2 and nanoGPT.
         position, norm, qk_norm, activation, tie_weights, zero_init_output, head_initializer,

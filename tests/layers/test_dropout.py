@@ -64,8 +64,14 @@ def test_backend_dropout_matches_the_rate_eagerly():
     _check_dropped(dropout(ops.convert_to_tensor(X), 0.25, keras.random.SeedGenerator(1)), 0.25)
 
 
-@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow's generator")
-def test_inside_xla_tensorflow_draws_threefry_masks():
+def test_masks_are_threefry_inside_xla_on_tensorflow_and_keras_own_elsewhere():
+    if keras.backend.backend() != "tensorflow":  # keras.random.dropout itself, same seed
+        ours = dropout(ops.convert_to_tensor(X), 0.5, keras.random.SeedGenerator(3))
+        theirs = keras.random.dropout(
+            ops.convert_to_tensor(X), 0.5, seed=keras.random.SeedGenerator(3)
+        )
+        np.testing.assert_array_equal(_np(ours), _np(theirs))
+        return
     import tensorflow as tf
 
     seed = tf.cast(keras.random.SeedGenerator(3).next(), "int64")
