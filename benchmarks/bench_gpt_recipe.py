@@ -90,6 +90,9 @@ VARIANTS = {
         "modern",
         {"schedule": "wsd", "min_lr_ratio": 0.0, "hidden_dim": 192, "num_heads": 6},
     ),
+    # 2026-12-04, late: more regularisation around the wsd `modern()` (10 passes over the text).
+    "modern_weight_decay_0.5": ("modern", {"weight_decay": 0.5}),
+    "modern_dropout_0.15": ("modern", {"dropout": 0.15}),
     # Keras' PyTorch backend with the train step under torch.compile (bench_gpt.py measured it
     # the fastest Keras path for the baseline at this shape, 2026-12-03).
     "modern_torch_compile": ("modern", {}, "torch"),

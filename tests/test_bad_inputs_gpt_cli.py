@@ -9,6 +9,7 @@ import io
 import json
 import os
 import shutil
+import sys
 import tempfile
 
 import keras
@@ -26,15 +27,30 @@ class CliError(Exception):
     """The command exited with code 2; the message is its whole error output."""
 
 
-def cli(*argv):
+def cli(*argv, command=None):
+    """`main(argv)`; with `command`, that function called with `argv` as the command line."""
     err = io.StringIO()
     try:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            gpt_cli.main([str(a) for a in argv])
+            if command is None:
+                gpt_cli.main([str(a) for a in argv])
+            else:  # only refusals here: a command that succeeded would end the process
+                with _command_line(["lmkeras-gpt", *map(str, argv)]):
+                    command()
     except SystemExit as exit_:
         if exit_.code == 2:
             raise CliError(err.getvalue().strip()) from None
         raise AssertionError(f"exit code {exit_.code}: {err.getvalue()}") from None
+
+
+@contextlib.contextmanager
+def _command_line(argv):
+    saved = sys.argv
+    sys.argv = argv
+    try:
+        yield
+    finally:
+        sys.argv = saved
 
 
 @functools.cache
@@ -162,6 +178,11 @@ CLI_ROWS = [
     bad(main, sample("--greedy", "--top-k", "3"), CliError, "--top-k", "not allowed with"),
     bad(main, lambda: sample("--compile-cache", os.path.join(files()["corpus.txt"], "xla"))(),
         CliError, "--compile-cache", "corpus.txt", "cannot be created"),
+    # The command itself (`lmkeras-gpt`): the same refusals, read from the command line.
+    bad(gpt_cli.script, lambda: cli("frobnicate", command=gpt_cli.script), CliError,
+        "invalid choice", "'frobnicate'"),
+    bad(gpt_cli.script, lambda: cli("sample", "missing.keras", command=gpt_cli.script),
+        CliError, "'missing.keras' does not exist"),
 ]  # fmt: skip
 
 

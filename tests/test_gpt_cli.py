@@ -72,6 +72,17 @@ def test_sample_loads_in_a_fresh_process_and_reuses_its_compiled_loop(trained, t
         assert kept[1] == kept[0]  # the second loaded it: nothing new compiled, nothing added
 
 
+def test_the_command_exits_with_mains_code_and_its_whole_message(tmp_path):
+    # `script` (the command) ends a successful run without Python's teardown (the test above
+    # checks that its text comes out whole); a refusal leaves through SystemExit as before.
+    missing = str(tmp_path / "missing.keras")
+    done = subprocess.run([sys.executable, "-m", "lmkeras.gpt_cli", "sample", missing],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.endswith(f"lmkeras-gpt: error: {missing!r} does not exist; "
+                                "`lmkeras-gpt train` writes it (see --help)\n")  # fmt: skip
+
+
 def test_sample_within_the_context_matches_the_sliding_loop(trained, capsys):
     # 5 + 8 characters fit the context of 16 (compiled cache loop); 5 + 20 do not (sliding).
     flags = ["--greedy", "--no-compile-cache"]

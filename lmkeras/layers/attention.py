@@ -237,7 +237,9 @@ class MultiHeadAttention(keras.layers.Layer):
             dtype=self.dtype_policy,
         )
         self.output_dense.build((None, None, *heads))
-        self.dropout_layer = ThreefryDropout(self.dropout) if self.dropout > 0 else None
+        self.dropout_layer = (
+            ThreefryDropout(self.dropout, dtype=self.dtype_policy) if self.dropout > 0 else None
+        )
         self.rotary_layer = None
         if self.rotary:
             self.rotary_layer = RotaryEmbedding(max_wavelength=self.rotary_max_wavelength)

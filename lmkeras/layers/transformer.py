@@ -107,7 +107,9 @@ class FeedForward(keras.layers.Layer):
             dtype=policy,
         )
         self.projection.build((*inputs_shape[:-1], self.intermediate_dim))
-        self.dropout_layer = ThreefryDropout(self.dropout) if self.dropout > 0 else None
+        self.dropout_layer = (
+            ThreefryDropout(self.dropout, dtype=policy) if self.dropout > 0 else None
+        )
 
     def call(self, inputs, training=None):
         outputs = self.projection(self.hidden(inputs))
@@ -220,10 +222,25 @@ class _Block(keras.layers.Layer):
         self.mlp.build(inputs_shape)
         if self.zero_init_output:
             _zero(self.mlp.projection.kernel)
-        self.residual_dropout = ThreefryDropout(self.dropout) if self.dropout > 0 else None
+        # With the block's dtype policy: under a float32 default, a mixed-precision block's
+        # dropout would hand back float32 to add to its bfloat16 residual stream.
+        self.residual_dropout = (
+            ThreefryDropout(self.dropout, dtype=self.dtype_policy) if self.dropout > 0 else None
+        )
 
     def _dropped(self, x, training):
         return x if self.residual_dropout is None else self.residual_dropout(x, training=training)
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        # A block called on its inputs alone (as in a functional model) returns their shape.
+        # Saying so spares Keras tracing the whole block to learn it: on TensorFlow that trace
+        # was 0.5 s of the 0.8 s that loading a 4-block `.keras` GPT took.
+        others = [value for name, value in kwargs.items() if name != "training"]
+        if args or any(value is not None and value is not False for value in others):
+            return super().compute_output_spec(inputs, *args, **kwargs)
+        if getattr(self, "cross_attention", False):  # needs `encoder_outputs`: let call say so
+            return super().compute_output_spec(inputs, *args, **kwargs)
+        return keras.KerasTensor(inputs.shape, dtype=self.compute_dtype)
 
     def get_config(self):
         names = ("num_heads", "intermediate_dim", "dropout", "activation", "kernel_initializer",

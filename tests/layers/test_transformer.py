@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import math
 
+import keras
 import numpy as np
 import pytest
 from keras import ops
 
-from lmkeras.layers import FeedForward, TiedEmbedding, TransformerDecoderBlock
+from lmkeras.layers import (
+    FeedForward,
+    TiedEmbedding,
+    TransformerDecoderBlock,
+    TransformerEncoderBlock,
+)
 from lmkeras.testing import check_layer
 
 ATOL = 1e-5
@@ -76,6 +82,30 @@ def test_decoder_block_is_causal():
 def test_layer_checks(cls, kwargs):
     x = np.random.default_rng(2).normal(size=(2, 5, 8)).astype("float32")
     check_layer(cls, kwargs, x, (2, 5, 8))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "mixed_bfloat16"])
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [
+        (TransformerDecoderBlock, {"rotary": True, "norm": "rms", "qk_norm": True}),
+        (TransformerEncoderBlock, {"dropout": 0.1}),
+    ],
+)
+def test_block_output_spec_is_the_traced_one(cls, kwargs, dtype):
+    # Blocks state their output spec instead of tracing `call` (a faster `.keras` load): it
+    # must be what tracing gives, for every dtype policy.
+    block = cls(num_heads=2, intermediate_dim=16, dtype=dtype, **kwargs)
+    called = block(keras.Input((5, 8)))  # float32 in: `__call__` casts to the compute dtype
+    x = keras.KerasTensor((None, 5, 8), block.compute_dtype)
+    traced = keras.layers.Layer.compute_output_spec(block, x)  # Keras' own: traces `call`
+    assert (called.shape, called.dtype) == (traced.shape, traced.dtype)
+
+
+def test_cross_attention_block_without_encoder_outputs_refuses_symbolic_inputs_too():
+    block = TransformerDecoderBlock(num_heads=2, intermediate_dim=16, cross_attention=True)
+    with pytest.raises(ValueError, match="needs `encoder_outputs`"):
+        block(keras.Input((5, 8)))
 
 
 def test_tied_embedding_reverse_is_the_transposed_table():
