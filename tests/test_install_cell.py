@@ -114,3 +114,19 @@ def test_on_jax_importing_lmkeras_leaves_tensorflow_to_the_data_pipelines(tmp_pa
     run = _python(code, tmp_path, "jax")
     assert run.stdout == "False\nTrue\n"
     assert run.stderr == ""
+
+
+def test_on_tensorflow_importing_lmkeras_starts_it_without_jax_and_leaves_jax_importable(tmp_path):
+    # TensorFlow imports JAX for TFLite's converter when JAX is installed (0.46 s of its start,
+    # 2026-12-04): lmkeras hides JAX while TensorFlow starts, and only then.
+    code = textwrap.dedent(
+        """
+        import sys
+        import lmkeras
+        print("tensorflow" in sys.modules, "jax" in sys.modules)
+        import jax
+        print(jax.numpy.add(1, 2).item())
+        """
+    )
+    run = _python(code, tmp_path, "tensorflow")
+    assert run.stdout == "True False\n3\n"
