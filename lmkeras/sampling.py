@@ -19,10 +19,13 @@ Samplers turn logits into ids: `GreedySampler`, `TemperatureSampler`, `TopKSampl
 `TopPSampler`. `generate` runs any of them with an optional no-repeat n-gram constraint and an
 end token; `beam_search` keeps the `num_beams` most probable continuations. The samplers are
 written with `keras.ops` / `keras.random` (they also run inside compiled loops), so everything
-runs on TensorFlow, JAX and PyTorch, and a `seed` makes stochastic sampling reproducible. The
-loops keep the ids generated so far on the host, in NumPy: they grow by a token a step, and on
-JAX every new shape of a device array compiles new programs (test_sampling.py on JAX: 112 s
-with the ids on the device, 60 s on the host, 2026-12-03).
+runs on TensorFlow, JAX and PyTorch, and a `seed` makes stochastic sampling reproducible; called
+eagerly with a `SeedGenerator`, as `generate` calls them, a draw runs as one compiled program
+(`generate` with top-k or top-p: 1.8-2.2× its tokens/s with eager draws; see
+benchmarks/bench_generation.py). The loops keep the ids generated so far on the host, in NumPy:
+they grow by a token a step, and on JAX every new shape of a device array compiles new
+programs (test_sampling.py on JAX: 112 s with the ids on the device, 60 s on the host,
+2026-12-03).
 
 Reference: Holtzman et al., "The Curious Case of Neural Text Degeneration" (2020), for top-p.
 """
@@ -44,6 +47,7 @@ from lmkeras._checks import (
     check_token_ids,
     known_value,
 )
+from lmkeras.backend import categorical, compile_step
 
 StepFn = Callable[[Any, Any], tuple[Any, Any]]
 
@@ -94,10 +98,11 @@ def _check_first_logits(logits: Any, ids: Any, name: str, end_id: int | None) ->
     return vocabulary_size
 
 
-def _check_logits(logits: Any) -> None:
+def _check_logits(logits: Any) -> np.ndarray | None:
     """Logits `(batch, vocabulary)` from which a token can be drawn: no NaN, no +inf, and not a
     whole row of -inf (banned tokens are -inf). Values are checked when they can be read (eager
-    calls); inside a compiled loop `gpt_generate` checks after the loop."""
+    calls; returned as float32 NumPy); inside a compiled loop (None) `gpt_generate` checks after
+    the loop."""
     shape = tuple(logits.shape)
     if len(shape) != 2:
         raise ValueError(f"`logits` must have shape (batch, vocabulary); received shape {shape}.")
@@ -105,7 +110,7 @@ def _check_logits(logits: Any) -> None:
     # (each dispatched on its own in eager mode) cost more than the step of a small model.
     values = known_value(logits)
     if values is None:
-        return
+        return None
     values = values.astype("float32", copy=False)
     if not np.all(values < np.inf):  # False exactly where a NaN or +inf is
         bad = np.isnan(values) | np.isposinf(values)
@@ -119,6 +124,7 @@ def _check_logits(logits: Any) -> None:
     dead = np.flatnonzero(values.max(axis=-1) == -np.inf) if values.size else []
     if len(dead):
         raise ValueError(f"`logits` of row {int(dead[0])} are all -inf: every token is impossible.")
+    return values
 
 
 def _scaled(logits: Any, temperature: float) -> Any:
@@ -132,7 +138,47 @@ def _scaled(logits: Any, temperature: float) -> Any:
 
 
 # ----------------------------------------------------------------------------- samplers
-class GreedySampler:
+# A sampler's draw compiled once per kind and settings (`repr`), shared by equal samplers.
+_COMPILED_DRAWS: dict[str, Callable] = {}
+
+
+class _Sampler:
+    """Checks the logits, then draws: `_draw(logits, seed)`, written with `keras.ops`.
+
+    Inside a compiled loop (`gpt_generate`) the draw is traced into the loop. Called eagerly
+    with a `SeedGenerator` (as `generate` does at every token) on TensorFlow or JAX, the draw
+    and the generator's step run as one compiled program, on the seed `generator.next()` would
+    give: the same ids as the eager ops, at a fraction of their cost (each eager op is
+    dispatched on its own, and a top-p draw is a dozen of them).
+    """
+
+    def __call__(self, logits: Any, seed: Any = None) -> Any:
+        values = _check_logits(logits)
+        self._check(logits)
+        compiles = keras.backend.backend() in ("tensorflow", "jax")
+        if values is None or not compiles or not isinstance(seed, keras.random.SeedGenerator):
+            return self._draw(logits, seed)  # traced into a loop, on PyTorch, or a plain seed
+        key = f"{self!r}"
+        draw = _COMPILED_DRAWS.get(key)
+        if draw is None:
+            draw = _COMPILED_DRAWS[key] = compile_step(self._draw_and_step, None)
+        ids, state = draw(logits, seed.state.value)
+        seed.state.assign(state)
+        return ids
+
+    def _draw_and_step(self, logits: Any, state: Any) -> tuple[Any, Any]:
+        """The draw on the seed a generator in `state` gives, and the generator's next state
+        (`SeedGenerator.next()`'s step; a test holds the ids to the eager draw's)."""
+        return self._draw(logits, state), state + ops.cast([0, 1], state.dtype)
+
+    def _check(self, logits: Any) -> None:
+        """Checks of the logits against the settings (at call time, eager)."""
+
+    def _draw(self, logits: Any, seed: Any) -> Any:
+        raise NotImplementedError
+
+
+class GreedySampler(_Sampler):
     """Pick the most probable token: `argmax(logits)`. Deterministic; `seed` is ignored.
 
     Example:
@@ -141,14 +187,20 @@ class GreedySampler:
     """
 
     def __call__(self, logits: Any, seed: Any = None) -> Any:
-        _check_logits(logits)
+        values = _check_logits(logits)
+        if values is None:
+            return self._draw(logits, seed)
+        # Eager: on the host copy the check made (the first maximum, as ops.argmax).
+        return ops.convert_to_tensor(np.argmax(values, axis=-1).astype("int32"))
+
+    def _draw(self, logits: Any, seed: Any) -> Any:
         return ops.cast(ops.argmax(ops.cast(logits, "float32"), axis=-1), "int32")
 
     def __repr__(self) -> str:
         return "GreedySampler()"
 
 
-class TemperatureSampler:
+class TemperatureSampler(_Sampler):
     """Sample from `softmax(logits / temperature)`.
 
     Args:
@@ -166,16 +218,14 @@ class TemperatureSampler:
     def __init__(self, temperature: float):
         self.temperature = _check_temperature(temperature)
 
-    def __call__(self, logits: Any, seed: Any = None) -> Any:
-        _check_logits(logits)
-        scaled = _scaled(logits, self.temperature)
-        return ops.cast(keras.random.categorical(scaled, 1, seed=seed)[:, 0], "int32")
+    def _draw(self, logits: Any, seed: Any) -> Any:
+        return categorical(_scaled(logits, self.temperature), seed)
 
     def __repr__(self) -> str:
         return f"TemperatureSampler(temperature={self.temperature})"
 
 
-class TopKSampler:
+class TopKSampler(_Sampler):
     """Sample among the `k` most probable tokens only, from `softmax(top-k logits / temperature)`.
 
     Args:
@@ -190,20 +240,21 @@ class TopKSampler:
         self.k = check_int("k", k)
         self.temperature = _check_temperature(temperature)
 
-    def __call__(self, logits: Any, seed: Any = None) -> Any:
-        _check_logits(logits)
+    def _check(self, logits: Any) -> None:
         vocab = ops.shape(logits)[-1]
         if self.k > vocab:
             raise ValueError(f"`k` must be ≤ the vocabulary size {vocab}; received k={self.k}.")
+
+    def _draw(self, logits: Any, seed: Any) -> Any:
         values, indices = ops.top_k(_scaled(logits, self.temperature), self.k)  # (B, k)
-        choice = keras.random.categorical(values, 1, seed=seed)  # (B, 1) index into top k
-        return ops.cast(ops.take_along_axis(indices, choice, axis=-1)[:, 0], "int32")
+        choice = categorical(values, seed)  # (B,) index into the top k
+        return ops.cast(ops.take_along_axis(indices, choice[:, None], axis=-1)[:, 0], "int32")
 
     def __repr__(self) -> str:
         return f"TopKSampler(k={self.k}, temperature={self.temperature})"
 
 
-class TopPSampler:
+class TopPSampler(_Sampler):
     """Nucleus sampling: sample within the smallest set of most probable tokens whose mass ≥ p.
 
     Tokens are sorted by probability (after the temperature); a token is kept when the mass of
@@ -221,16 +272,15 @@ class TopPSampler:
         self.p = check_float("p", p, 0.0, 1.0, low_open=True)
         self.temperature = _check_temperature(temperature)
 
-    def __call__(self, logits: Any, seed: Any = None) -> Any:
-        _check_logits(logits)
+    def _draw(self, logits: Any, seed: Any) -> Any:
         vocab = ops.shape(logits)[-1]
         values, indices = ops.top_k(_scaled(logits, self.temperature), vocab)  # sorted, (B, V)
         probs = ops.softmax(values, axis=-1)
         mass_before = ops.cumsum(probs, axis=-1) - probs
         keep = mass_before < self.p
         masked = ops.where(keep, values, ops.full_like(values, -np.inf))
-        choice = keras.random.categorical(masked, 1, seed=seed)  # (B, 1) index into sorted
-        return ops.cast(ops.take_along_axis(indices, choice, axis=-1)[:, 0], "int32")
+        choice = categorical(masked, seed)  # (B,) index into the sorted tokens
+        return ops.cast(ops.take_along_axis(indices, choice[:, None], axis=-1)[:, 0], "int32")
 
     def __repr__(self) -> str:
         return f"TopPSampler(p={self.p}, temperature={self.temperature})"
@@ -302,9 +352,13 @@ def _ban(logits: Any, ids: np.ndarray, ngram_size: int) -> Any:
     return ops.where(banned, ops.full_like(logits, -np.inf), logits)
 
 
-def _seed_generator(seed: Any) -> Any:
-    if seed is None or isinstance(seed, keras.random.SeedGenerator):
+def _seed_generator(seed: Any) -> keras.random.SeedGenerator:
+    if isinstance(seed, keras.random.SeedGenerator):
         return seed
+    if seed is None:
+        # From the global Keras seed, as gpt_generate does: a generator of its own lets the
+        # samplers draw in one compiled program per token (the global one cannot be passed in).
+        seed = int(ops.convert_to_numpy(keras.random.randint((), 0, 2**31 - 1)))
     return keras.random.SeedGenerator(check_int("seed", seed, 0))
 
 

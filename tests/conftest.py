@@ -35,7 +35,7 @@ collect_ignore_glob = ["data/*"]
 # arguments before any backend work and run with the rest, on the newest TensorFlow.
 VERSIONED = (
     "models/", "layers/", "datasets/", "test_sampling.py", "test_saving.py", "test_training.py",
-    "test_hub.py", "test_data.py", "test_text.py", "test_bpe.py",
+    "test_hub.py", "test_data.py", "test_text.py", "test_bpe.py", "test_backend.py",
 )  # fmt: skip
 
 

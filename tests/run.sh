@@ -42,7 +42,7 @@ step() { printf '\n=== %s (%ss)\n' "$1" "$SECONDS"; }
 # folders first, so the two workers finish together.
 MODEL_CODE=(
   tests/models tests/test_sampling.py tests/test_saving.py tests/layers tests/test_training.py
-  tests/recipes/test_translation_backends.py tests/test_hub.py
+  tests/recipes/test_translation_backends.py tests/test_hub.py tests/test_backend.py
 )
 # Every pytest step: both cores, and each file on one worker (a notebook's cells run in order in
 # one kernel; a module's fixtures are built once, not once per worker).

@@ -34,6 +34,8 @@ TESTING_ROWS = [
         "'model'"),
     bad(backend.compile_step, lambda: backend.compile_step(abs, DENSE, jit="yes"), TypeError,
         "jit='yes'"),
+    bad(backend.categorical, lambda: backend.categorical(np.ones(3), 0), ValueError, "`logits`",
+        "(3,)"),
     bad(backend.dropout, lambda: backend.dropout(np.ones(3), 1.0, keras.random.SeedGenerator(0)),
         ValueError, "rate=1.0"),
     bad(backend.dropout, lambda: backend.dropout(np.ones(3), 0.1, 3), TypeError, "`seed`",

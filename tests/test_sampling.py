@@ -145,6 +145,31 @@ def test_top_k_larger_than_vocab_is_an_error():
 
 
 # ----------------------------------------------------------------------------- generate
+@pytest.mark.parametrize(
+    "sampler", [TemperatureSampler(1.5), TopKSampler(5), TopPSampler(0.95)], ids=repr
+)
+def test_a_sampler_given_a_generator_draws_compiled_and_steps_it_as_its_ops_do(sampler):
+    """Called eagerly with a `SeedGenerator`, a sampler draws in one compiled program (on
+    TensorFlow and JAX): the generator steps as the eager ops step it, the same seed gives the
+    same ids, and off TensorFlow (whose XLA has generators of its own) the ids are the ops'."""
+    logits = random_logits(4)
+    compiled_generator, eager_generator = (keras.random.SeedGenerator(11) for _ in range(2))
+    compiled = [_np(sampler(logits, seed=compiled_generator)) for _ in range(3)]
+    eager = [_np(sampler._draw(ops.convert_to_tensor(logits), eager_generator)) for _ in range(3)]
+    np.testing.assert_array_equal(_np(compiled_generator.state), _np(eager_generator.state))
+    again = _np(sampler(logits, seed=keras.random.SeedGenerator(11)))
+    np.testing.assert_array_equal(again, compiled[0])
+    assert not np.array_equal(compiled[0], compiled[1])  # the generator moved on
+    if keras.backend.backend() != "tensorflow":
+        np.testing.assert_array_equal(compiled, eager)
+
+
+def test_greedy_picks_the_first_of_tied_maxima_as_argmax_does():
+    logits = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], "float32")
+    assert _np(GreedySampler()(logits)).tolist() == [1, 0]
+    assert _np(GreedySampler()(logits)).tolist() == _np(ops.argmax(logits, axis=-1)).tolist()
+
+
 def test_generate_shape_dtype_and_prompt_kept():
     prompt = np.array([[1, 2, 3], [4, 5, 6]])
     out = generate(history_step_fn(), prompt, 5, TopKSampler(3), seed=0)

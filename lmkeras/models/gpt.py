@@ -352,8 +352,7 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
             size = window.shape[1]
             padded_size = min(-(-size // bucket) * bucket, max_length)
             padded = np.pad(window, [[0, 0], [0, padded_size - size]])
-            last = ops.convert_to_tensor(size - 1, "int32")
-            return compiled_uncached(ops.convert_to_tensor(padded), last), ids
+            return compiled_uncached(padded, np.int32(size - 1)), ids
         if length > max_length:
             raise ValueError(
                 f"The KV cache holds max_length={max_length} positions; received {length} new "
@@ -371,9 +370,7 @@ def gpt_step_fn(model, use_cache=True, max_length=None, jit=True, bucket=64):
         if state is None:
             state = {"cache": empty(batch), "index": np.zeros(batch, "int32"),
                      "ids": new_ids[:, :0]}  # fmt: skip
-        logits, caches = compiled_cached(
-            ops.convert_to_tensor(new_ids), state["cache"], ops.convert_to_tensor(start, "int32")
-        )
+        logits, caches = compiled_cached(new_ids, state["cache"], np.int32(start))
         ids = np.concatenate([state["ids"], new_ids], axis=1)
         return logits, {"cache": list(caches), "index": state["index"] + length, "ids": ids}
 

@@ -244,7 +244,6 @@ class TransformerTranslator(keras.Model):
         def step(new_ids, state):
             # The ids so far stay in NumPy, as in lmkeras.sampling (no new device shape a token).
             host_ids = check_token_ids("new_ids", new_ids, self.target_vocabulary_size, ndim=2)
-            new_ids = ops.convert_to_tensor(host_ids)
             rows, length = host_ids.shape
             if state is None:
                 if rows % batch:
@@ -275,16 +274,16 @@ class TransformerTranslator(keras.Model):
                     # small cache, and a compiled step is reused until the next growth.
                     size = min(-(-ids.shape[1] // bucket) * bucket, self.max_length)
                     caches = [b.attention.grow_cache(c, size) for b, c in zip(blocks, caches)]
-                index = ops.convert_to_tensor(ids.shape[1] - length, "int32")
+                index = np.int32(ids.shape[1] - length)  # compiled steps take NumPy
                 logits, caches = compiled_cached(
-                    new_ids, source["mask"], source["cross"], caches, index
+                    host_ids, source["mask"], source["cross"], caches, index
                 )
                 return logits, {**state, "cache": list(caches)}
             size = ids.shape[1]
-            padded = ops.convert_to_tensor(
-                np.pad(ids, [[0, 0], [0, min(-(-size // bucket) * bucket, self.max_length) - size]])
+            padded = np.pad(
+                ids, [[0, 0], [0, min(-(-size // bucket) * bucket, self.max_length) - size]]
             )
-            last = ops.convert_to_tensor(size - 1, "int32")
+            last = np.int32(size - 1)
             return compiled_uncached(padded, source["outputs"], source["mask"], last), state
 
         return step

@@ -1,0 +1,44 @@
+"""`lmkeras.backend`: compiled steps take NumPy, and draws from a seed a generator gave."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from lmkeras import backend
+
+
+@pytest.mark.parametrize("jit", [True, False])
+def test_a_compiled_step_takes_numpy_as_it_takes_tensors(jit):
+    layer = keras.layers.Dense(3)
+    layer.build((None, 4))
+    step = backend.compile_step(lambda x, scale: layer(x) * ops.cast(scale, "float32"), layer, jit)
+    x = np.random.default_rng(0).normal(size=(2, 4)).astype("float32")
+    from_numpy = ops.convert_to_numpy(step(x, np.int32(3)))
+    from_tensors = ops.convert_to_numpy(step(ops.convert_to_tensor(x), ops.convert_to_tensor(3)))
+    np.testing.assert_allclose(from_numpy, from_tensors, rtol=1e-6)
+    np.testing.assert_allclose(from_numpy, 3 * ops.convert_to_numpy(layer(x)), rtol=1e-5)
+
+
+def test_a_step_without_variables_compiles_without_a_model():
+    step = backend.compile_step(lambda x: ops.max(x, axis=-1), None)
+    assert ops.convert_to_numpy(step(np.array([[1.0, 5.0, 2.0]], "float32"))).tolist() == [5.0]
+
+
+def test_categorical_draws_from_a_drawn_seed_as_from_its_generator():
+    """A seed taken from a generator (`next()`) draws reproducibly, and as the generator itself
+    does in the same mode (TensorFlow's XLA has generators of its own, so that is checked
+    eagerly there)."""
+    logits = ops.convert_to_tensor(np.zeros((64, 10), "float32"))  # uniform: draws differ
+    generator, twin = keras.random.SeedGenerator(5), keras.random.SeedGenerator(5)
+    from_generator = ops.convert_to_numpy(backend.categorical(logits, generator))
+    seed = twin.next()
+    from_seed = ops.convert_to_numpy(backend.categorical(logits, seed))
+    np.testing.assert_array_equal(from_seed, from_generator)
+    np.testing.assert_array_equal(
+        from_seed, ops.convert_to_numpy(backend.categorical(logits, seed))
+    )
+    assert not np.array_equal(from_seed, ops.convert_to_numpy(backend.categorical(logits, twin)))
+    assert from_seed.dtype == np.int32 and from_seed.shape == (64,)
