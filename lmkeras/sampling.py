@@ -47,7 +47,7 @@ from lmkeras._checks import (
     check_token_ids,
     known_value,
 )
-from lmkeras.backend import categorical, compile_step
+from lmkeras.backend import categorical, compile_draw
 
 StepFn = Callable[[Any, Any], tuple[Any, Any]]
 
@@ -147,9 +147,9 @@ class _Sampler:
 
     Inside a compiled loop (`gpt_generate`) the draw is traced into the loop. Called eagerly
     with a `SeedGenerator` (as `generate` does at every token) on TensorFlow or JAX, the draw
-    and the generator's step run as one compiled program, on the seed `generator.next()` would
-    give: the same ids as the eager ops, at a fraction of their cost (each eager op is
-    dispatched on its own, and a top-p draw is a dozen of them).
+    and the generator's step run as one compiled program (`backend.compile_draw`), on the seed
+    `generator.next()` would give: the same ids as the eager ops, at a fraction of their cost
+    (each eager op is dispatched on its own, and a top-p draw is a dozen of them).
     """
 
     def __call__(self, logits: Any, seed: Any = None) -> Any:
@@ -161,7 +161,7 @@ class _Sampler:
         key = f"{self!r}"
         draw = _COMPILED_DRAWS.get(key)
         if draw is None:
-            draw = _COMPILED_DRAWS[key] = compile_step(self._draw_and_step, None)
+            draw = _COMPILED_DRAWS[key] = compile_draw(self._draw_and_step)
         ids, state = draw(logits, seed.state.value)
         seed.state.assign(state)
         return ids

@@ -36,6 +36,7 @@ TESTING_ROWS = [
         "jit='yes'"),
     bad(backend.categorical, lambda: backend.categorical(np.ones(3), 0), ValueError, "`logits`",
         "(3,)"),
+    bad(backend.compile_draw, lambda: backend.compile_draw("draw"), TypeError, "`fn`", "'draw'"),
     bad(backend.dropout, lambda: backend.dropout(np.ones(3), 1.0, keras.random.SeedGenerator(0)),
         ValueError, "rate=1.0"),
     bad(backend.dropout, lambda: backend.dropout(np.ones(3), 0.1, 3), TypeError, "`seed`",

@@ -150,8 +150,7 @@ def test_top_k_larger_than_vocab_is_an_error():
 )
 def test_a_sampler_given_a_generator_draws_compiled_and_steps_it_as_its_ops_do(sampler):
     """Called eagerly with a `SeedGenerator`, a sampler draws in one compiled program (on
-    TensorFlow and JAX): the generator steps as the eager ops step it, the same seed gives the
-    same ids, and off TensorFlow (whose XLA has generators of its own) the ids are the ops'."""
+    TensorFlow and JAX): the same ids as its eager ops, and the generator steps as they step it."""
     logits = random_logits(4)
     compiled_generator, eager_generator = (keras.random.SeedGenerator(11) for _ in range(2))
     compiled = [_np(sampler(logits, seed=compiled_generator)) for _ in range(3)]
@@ -160,8 +159,7 @@ def test_a_sampler_given_a_generator_draws_compiled_and_steps_it_as_its_ops_do(s
     again = _np(sampler(logits, seed=keras.random.SeedGenerator(11)))
     np.testing.assert_array_equal(again, compiled[0])
     assert not np.array_equal(compiled[0], compiled[1])  # the generator moved on
-    if keras.backend.backend() != "tensorflow":
-        np.testing.assert_array_equal(compiled, eager)
+    np.testing.assert_array_equal(compiled, eager)
 
 
 def test_greedy_picks_the_first_of_tied_maxima_as_argmax_does():
