@@ -93,6 +93,8 @@ VARIANTS = {
     # 2026-12-04, late: more regularisation around the wsd `modern()` (10 passes over the text).
     "modern_weight_decay_0.5": ("modern", {"weight_decay": 0.5}),
     "modern_dropout_0.15": ("modern", {"dropout": 0.15}),
+    # 2026-12-05: two heads of width 64 (QK-norm and rotary positions per head).
+    "modern_heads_2": ("modern", {"num_heads": 2}),
     # Keras' PyTorch backend with the train step under torch.compile (bench_gpt.py measured it
     # the fastest Keras path for the baseline at this shape, 2026-12-03).
     "modern_torch_compile": ("modern", {}, "torch"),
