@@ -32,9 +32,8 @@ def test_a_compiled_draw_draws_the_numbers_of_its_eager_ops():
 
 
 def test_categorical_draws_from_a_drawn_seed_as_from_its_generator():
-    """A seed taken from a generator (`next()`) draws reproducibly, and as the generator itself
-    does in the same mode (TensorFlow's XLA has generators of its own, so that is checked
-    eagerly there)."""
+    """A seed taken from a generator (`next()`) draws reproducibly, the ids the generator itself
+    draws; the generator then moves on to other ids."""
     logits = ops.convert_to_tensor(np.zeros((64, 10), "float32"))  # uniform: draws differ
     generator, twin = keras.random.SeedGenerator(5), keras.random.SeedGenerator(5)
     from_generator = ops.convert_to_numpy(backend.categorical(logits, generator))
