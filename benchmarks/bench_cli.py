@@ -93,24 +93,35 @@ def _parts(model: str, tokens: int, env: dict) -> dict:
     return parts
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def parse_arguments(description: str, rounds: int, tokens: int) -> tuple[argparse.Namespace, dict]:
+    """The flags this benchmark shares with bench_generation.py, and the variants by name."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--model", help="a .keras file written by `lmkeras-gpt train`")
-    parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--tokens", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--tokens", type=int, default=tokens)
     parser.add_argument("--backends", default="tensorflow,jax")
     parser.add_argument(
         "--variants", default="installed=", help="NAME=PYTHONPATH,... (default: installed only)"
     )
     args = parser.parse_args()
+    return args, dict(item.split("=", 1) for item in args.variants.split(","))
+
+
+def model_file(model: str | None, work: str) -> str:
+    """`model`'s absolute path, or a model trained 30 s into `work` when it is None."""
+    if model is not None:
+        return os.path.abspath(model)
+    model = os.path.join(work, "m.keras")
+    subprocess.run([sys.executable, "-m", "lmkeras.gpt_cli", "train", "--minutes", "0.5",
+                    "--out", model], check=True, capture_output=True)  # fmt: skip
+    return model
+
+
+def main() -> None:
+    args, variants = parse_arguments(__doc__.split("\n")[0], rounds=4, tokens=1000)
     backends = args.backends.split(",")
-    variants = dict(item.split("=", 1) for item in args.variants.split(","))
     work = tempfile.mkdtemp(prefix="bench_cli_")
-    model = None if args.model is None else os.path.abspath(args.model)
-    if model is None:
-        model = os.path.join(work, "m.keras")
-        subprocess.run([sys.executable, "-m", "lmkeras.gpt_cli", "train", "--minutes", "0.5",
-                        "--out", model], check=True, capture_output=True)  # fmt: skip
+    model = model_file(args.model, work)
     runs: dict[tuple[str, str], list[float]] = {}
     texts: dict[str, set[str]] = {}
     for round_number in range(args.rounds):

@@ -18,7 +18,6 @@ Without `--model`, trains one for 30 s first (`lmkeras-gpt train --minutes 0.5`)
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -78,21 +77,11 @@ def _run(model: str, tokens: int, backend: str, pythonpath: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", help="a .keras file written by `lmkeras-gpt train`")
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--tokens", type=int, default=300)
-    parser.add_argument("--backends", default="tensorflow,jax")
-    parser.add_argument(
-        "--variants", default="installed=", help="NAME=PYTHONPATH,... (default: installed only)"
-    )
-    args = parser.parse_args()
-    variants = dict(item.split("=", 1) for item in args.variants.split(","))
-    model = None if args.model is None else os.path.abspath(args.model)
-    if model is None:
-        model = os.path.join(tempfile.mkdtemp(prefix="bench_generation_"), "m.keras")
-        subprocess.run([sys.executable, "-m", "lmkeras.gpt_cli", "train", "--minutes", "0.5",
-                        "--out", model], check=True, capture_output=True)  # fmt: skip
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bench_cli import model_file, parse_arguments
+
+    args, variants = parse_arguments(__doc__.split("\n")[0], rounds=2, tokens=300)
+    model = model_file(args.model, tempfile.mkdtemp(prefix="bench_generation_"))
     runs: dict[tuple[str, str], list[dict]] = {}
     for round_number in range(args.rounds):
         for backend in args.backends.split(","):
