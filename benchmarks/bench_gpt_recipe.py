@@ -12,7 +12,7 @@ falls on all of them. The table gives steps, training tokens/s, the validation l
 nearest 2, 5 and 10 minutes (8 random batches) and the final loss over the whole validation
 split, in nats and bits per character (for characters, bits per byte is nearly the same: the
 corpus is ASCII), scored on windows of the run's own context and on windows of 128 characters
-(so that a longer context's better model is told from its longer windows).
+(so that a model that predicts better is told from one that is scored with more context).
 
 Wrap it in `flock /tmp/lmkeras-cpu.lock` on a shared machine: it measures wall-clock speed.
 """
@@ -125,7 +125,7 @@ def _worker(name, seconds, seed, out):
     run = train_char_gpt(seconds, config=_config(name), verbose=0, jit_compile=jit_compile)
     history, final = run["history"], run["final"]
     # The final loss is scored on windows of the run's own context; windows of 128 characters
-    # (the previous recipe's) tell a longer context's better model from its longer windows.
+    # (the previous recipe's) tell a model that predicts better from one scored with more context.
     val_ids = run["tokenizer"].encode(split_text(load_shakespeare(), 0.1)[1])
     val_128 = evaluate_loss(run["model"], val_ids, 128, 32)
 
