@@ -4,7 +4,8 @@
 `predict`: XLA through `tf.function` on TensorFlow, `jax.jit` with the weights passed in
 (stateless) on JAX, and plain eager calls on PyTorch. `loop_seed(key, step)` gives a sampler
 the seed for one iteration of a compiled loop on each backend; `categorical` draws from a seed
-of any of those kinds, and `compile_draw` compiles a sampler's draw for a Python loop.
+of any of those kinds, `compile_draw` compiles a sampler's draw for a Python loop, and
+`seed_from_global` gives a loop's generator a seed from Keras' global one.
 `dropout` is `keras.random.dropout` with TensorFlow's ThreeFry generator inside XLA.
 """
 
@@ -127,6 +128,20 @@ def loop_seed(key: Any, step: Any) -> Any:
 
         return jax.random.fold_in(key, step)
     return key
+
+
+def seed_from_global() -> int:
+    """An int seed drawn from Keras' global seed: `seed=None` made reproducible by
+    `keras.utils.set_random_seed`, for a loop that needs a `SeedGenerator` of its own.
+
+    Example:
+    >>> keras.utils.set_random_seed(1)
+    >>> first = seed_from_global()
+    >>> keras.utils.set_random_seed(1)
+    >>> seed_from_global() == first
+    True
+    """
+    return int(keras.ops.convert_to_numpy(keras.random.randint((), 0, 2**31 - 1)))
 
 
 def categorical(logits: Any, seed: Any) -> Any:

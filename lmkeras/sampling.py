@@ -47,7 +47,7 @@ from lmkeras._checks import (
     check_token_ids,
     known_value,
 )
-from lmkeras.backend import categorical, compile_draw
+from lmkeras.backend import categorical, compile_draw, seed_from_global
 
 StepFn = Callable[[Any, Any], tuple[Any, Any]]
 
@@ -358,7 +358,7 @@ def _seed_generator(seed: Any) -> keras.random.SeedGenerator:
     if seed is None:
         # From the global Keras seed, as gpt_generate does: a generator of its own lets the
         # samplers draw in one compiled program per token (the global one cannot be passed in).
-        seed = int(ops.convert_to_numpy(keras.random.randint((), 0, 2**31 - 1)))
+        seed = seed_from_global()
     return keras.random.SeedGenerator(check_int("seed", seed, 0))
 
 

@@ -45,3 +45,13 @@ def test_categorical_draws_from_a_drawn_seed_as_from_its_generator():
     )
     assert not np.array_equal(from_seed, ops.convert_to_numpy(backend.categorical(logits, twin)))
     assert from_seed.dtype == np.int32 and from_seed.shape == (64,)
+
+
+def test_seed_from_global_follows_the_global_seed():
+    """`seed=None` in `generate` and `gpt_generate`: reproducible after set_random_seed, new
+    numbers at each call."""
+    keras.utils.set_random_seed(11)
+    first = [backend.seed_from_global() for _ in range(3)]
+    keras.utils.set_random_seed(11)
+    assert [backend.seed_from_global() for _ in range(3)] == first
+    assert len(set(first)) == 3 and all(isinstance(s, int) and 0 <= s < 2**31 for s in first)

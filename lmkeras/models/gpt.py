@@ -29,7 +29,7 @@ from lmkeras._checks import (
     check_token_ids,
     check_type,
 )
-from lmkeras.backend import compile_step, loop_seed
+from lmkeras.backend import compile_step, loop_seed, seed_from_global
 from lmkeras.layers.dropout import ThreefryDropout
 from lmkeras.layers.initializers import get_initializer
 from lmkeras.layers.positional import PositionEmbedding, SinusoidalEncoding, TrainedContext
@@ -438,9 +438,7 @@ def gpt_generate(
             f"`prompt_ids` must hold 1 to max_length={window} ids per row (the window, by "
             f"default the model's context); received shape {prompt.shape}."
         )
-    if seed is None:
-        seed = int(ops.convert_to_numpy(keras.random.randint((), 0, 2**31 - 1)))
-    seed = check_int("seed", seed, 0)
+    seed = check_int("seed", seed_from_global() if seed is None else seed, 0)
     compiled = model.__dict__.setdefault("_lmkeras_generate", {})
     # One seed generator for all the compiled loops, so its state runs on from window to window.
     seed_generator = model.__dict__.get("_lmkeras_generate_seed")
