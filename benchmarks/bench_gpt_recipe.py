@@ -96,6 +96,13 @@ VARIANTS = {
     "modern_dropout_0.15": ("modern", {"dropout": 0.15}),
     # 2026-12-05: two heads of width 64 (QK-norm and rotary positions per head).
     "modern_heads_2": ("modern", {"num_heads": 2}),
+    # 2026-12-05, third session: weight decay past 0.5, and with nanoGPT's context of 256
+    # (whose windows its 1.4697 is scored on).
+    "modern_weight_decay_1.0": ("modern", {"weight_decay": 1.0}),
+    "modern_context_256_weight_decay_0.5": (
+        "modern",
+        {"sequence_length": 256, "batch_size": 16, "weight_decay": 0.5},
+    ),
     # Keras' PyTorch backend with the train step under torch.compile (bench_gpt.py measured it
     # the fastest Keras path for the baseline at this shape, 2026-12-03).
     "modern_torch_compile": ("modern", {}, "torch"),

@@ -22,6 +22,38 @@ def test_a_compiled_step_takes_numpy_as_it_takes_tensors(jit):
     np.testing.assert_allclose(from_numpy, 3 * ops.convert_to_numpy(layer(x)), rtol=1e-5)
 
 
+@pytest.mark.parametrize("jit", [True, False])
+def test_a_compiled_step_gives_each_shape_its_own_results_without_tracing_again(jit):
+    """On TensorFlow a step runs through the concrete function of its arguments' shapes
+    (a default argument, lists of tensors and a variable included); a Python value takes the
+    plain call. Every call must give what the eager function gives, and the same shapes must
+    not trace again."""
+    layer = keras.layers.Dense(2)
+    layer.build((None, 3))
+    scale = keras.Variable(np.float32(2.0))
+    traces = []
+
+    def fn(x, pair, factor, offset=1.0):
+        traces.append(tuple(x.shape))
+        return layer(x) * factor + pair[0] - pair[1] + offset
+
+    step = backend.compile_step(fn, layer, jit)
+    rng = np.random.default_rng(1)
+    for rows in (2, 5, 2, 5):
+        x = rng.normal(size=(rows, 3)).astype("float32")
+        pair = [rng.normal(size=(rows, 2)).astype("float32"), np.ones((rows, 2), "float32")]
+        pair = [ops.convert_to_tensor(p) for p in pair]
+        for factor in (scale.value, 3.0):
+            expected = ops.convert_to_numpy(fn(ops.convert_to_tensor(x), pair, factor))
+            np.testing.assert_allclose(
+                ops.convert_to_numpy(step(x, pair, factor)), expected, rtol=1e-5, atol=1e-6
+            )
+    if jit and keras.backend.backend() in ("tensorflow", "jax"):
+        # One eager call per step above, plus one trace per shape and kind of factor; a
+        # backend that compiles never traces a shape it has seen.
+        assert len(traces) - 8 <= 4
+
+
 def test_a_compiled_draw_draws_the_numbers_of_its_eager_ops():
     """XLA's generators would draw other numbers from the same seed: compile_draw keeps them."""
     logits = np.zeros((64, 10), "float32")  # uniform: draws differ from seed to seed
