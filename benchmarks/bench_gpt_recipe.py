@@ -123,7 +123,6 @@ def _config(name):
 def _worker(name, seconds, seed, out):
     import keras
 
-    from lmkeras.data import load_shakespeare, split_text
     from lmkeras.recipes.char_gpt import train_char_gpt
     from lmkeras.training import evaluate_loss
 
@@ -133,8 +132,7 @@ def _worker(name, seconds, seed, out):
     history, final = run["history"], run["final"]
     # The final loss is scored on windows of the run's own context; windows of 128 characters
     # (the previous recipe's) tell a model that predicts better from one scored with more context.
-    val_ids = run["tokenizer"].encode(split_text(load_shakespeare(), 0.1)[1])
-    val_128 = evaluate_loss(run["model"], val_ids, 128, 32)
+    val_128 = evaluate_loss(run["model"], run["validation_ids"], 128, 32)
 
     def at(second):
         """The validation estimate nearest `second` (None if the run ended well before)."""

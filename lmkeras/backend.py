@@ -74,7 +74,7 @@ def compile_step(fn: Callable, model: keras.Model, jit: bool = True) -> Callable
 
 
 def _numpy_converted(fn: Callable) -> Callable:
-    """`fn` (eager) with its top-level NumPy arguments converted to tensors."""
+    """`fn` with its top-level NumPy arguments converted to tensors."""
 
     def call(*args):
         return fn(*(keras.ops.convert_to_tensor(a) if isinstance(a, (np.ndarray, np.generic))
@@ -91,17 +91,13 @@ def _concrete_calls(function: Any) -> Callable:
     in a Python loop (2026-12-05). The concrete function for the same shapes, kept here, runs
     without that; a new shape asks `function` once, which traces only where it would have
     anyway. Arguments that are not tensors or variables (a Python value) take the plain call.
-    NumPy arguments are converted first (a `tf.function` also takes NumPy, but slower: 0.23
-    against 0.19 ms a call with the conversion, 2026-12-05).
+    NumPy arguments are converted first, by `_numpy_converted` (a `tf.function` also takes
+    NumPy, but slower: 0.23 against 0.19 ms a call with the conversion, 2026-12-05).
     """
-    import tensorflow as tf
-
     signature = inspect.signature(function.python_function)
     concrete = {}
 
     def call(*args):
-        args = tuple(tf.convert_to_tensor(a) if isinstance(a, (np.ndarray, np.generic)) else a
-                     for a in args)  # fmt: skip
         key = _shapes_key(args)
         if key is None:
             return function(*args)
@@ -115,7 +111,7 @@ def _concrete_calls(function: Any) -> Callable:
         concrete_function, defaults, keyword_defaults = entry
         return concrete_function(*args, *defaults, **keyword_defaults)
 
-    return call
+    return _numpy_converted(call)
 
 
 def _shapes_key(args: tuple) -> tuple | None:

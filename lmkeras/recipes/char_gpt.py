@@ -173,7 +173,8 @@ def train_char_gpt(
             recipe spent minutes compiling: benchmarks/README.md). Defaults to `None`.
 
     Returns:
-        dict with `model`, `tokenizer`, `history` and `final` (validation loss in nats/char
+        dict with `model`, `tokenizer`, `validation_ids` (the split it was scored on), `history`
+        and `final` (validation loss in nats/char
         over the whole validation split, `tokens_per_second`, `steps`, `seconds`,
         `first_step_seconds` (compilation), `unigram_loss`: what counting letters scores).
     """
@@ -205,4 +206,5 @@ def train_char_gpt(
              "first_step_seconds": history["first_step_seconds"],
              "unigram_loss": unigram_cross_entropy(train_ids, val_ids,
                                                    tokenizer.vocabulary_size)}  # fmt: skip
-    return {"model": model, "tokenizer": tokenizer, "history": history, "final": final}
+    return {"model": model, "tokenizer": tokenizer, "validation_ids": val_ids, "history": history,
+            "final": final}  # fmt: skip
